@@ -1,0 +1,133 @@
+"""Every RESIZER_* setting, its default and why, read once and validated at start-up.
+
+The service's `settings/` package fills these from the environment; a site that installs only
+the app (for the template tags) sets the few it needs in its own settings module.
+A bad value fails at boot with an ImproperlyConfigured that names the setting.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+
+from resizer.errors import BadRequest
+from resizer.policy import Limits, Policy
+from resizer.spec import Grammar
+
+DEFAULTS = {
+    # Signing: when a key is set every URL must carry s_<sig>; the first key signs, all verify.
+    "RESIZER_SIGNING_KEY": "",
+    "RESIZER_SIGNING_KEYS": (),
+    # Where the CDN serves from, prefixed to the URLs the tags build ("" → relative /media/).
+    "RESIZER_BASE_URL": "",
+    # Named option sets, {"thumb": "w_200/h_200/c_fill"}; with PRESETS_ONLY nothing else is served.
+    "RESIZER_PRESETS": {},
+    "RESIZER_PRESETS_ONLY": False,
+    # Optional allow-list of w_ values, to bound the number of distinct renditions per original.
+    "RESIZER_WIDTHS": None,
+    # w × dpr and h × dpr bound: 4096 covers a 2× 2048 hero image.
+    "RESIZER_MAX_DIMENSION": 4096,
+    # Source limits, decided before download (bytes) and before decode (pixels).
+    "RESIZER_MAX_SOURCE_BYTES": 50 * 1024 * 1024,
+    "RESIZER_MAX_SOURCE_PIXELS": 50_000_000,
+    "RESIZER_MAX_FRAMES": 100,
+    # Render threads per process (Pillow releases the GIL) and how many renders may wait for one.
+    "RESIZER_RENDER_WORKERS": os.cpu_count() or 2,
+    "RESIZER_QUEUE_LIMIT": 64,
+    # Threads for storage calls; boto3 is blocking and a slow bucket must not starve renders.
+    "RESIZER_IO_WORKERS": 32,
+    # Under the CDN's usual 30 s origin timeout, so the CDN sees our 504 rather than its own.
+    "RESIZER_DEADLINE_SECONDS": 20.0,
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    grammar: Grammar
+    policy: Policy
+    limits: Limits
+    base_url: str
+    render_workers: int
+    queue_limit: int
+    io_workers: int
+    deadline: float
+
+
+def setting(name: str):
+    return getattr(settings, name, DEFAULTS[name])
+
+
+def _positive(name: str, kind: type = int) -> int | float:
+    value = setting(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ImproperlyConfigured(f"{name} must be a positive number, not {value!r}")
+    return kind(value)
+
+
+def _signing_keys() -> tuple[bytes, ...]:
+    keys = list(setting("RESIZER_SIGNING_KEYS"))
+    single = setting("RESIZER_SIGNING_KEY")
+    if single and single not in keys:
+        keys.insert(0, single)  # RESIZER_SIGNING_KEY signs; RESIZER_SIGNING_KEYS add verifiers
+    if any(not isinstance(key, str) or not key for key in keys):
+        raise ImproperlyConfigured("RESIZER_SIGNING_KEYS must be non-empty strings")
+    return tuple(key.encode("utf-8") for key in keys)
+
+
+def _widths() -> frozenset[int] | None:
+    widths = setting("RESIZER_WIDTHS")
+    if widths is None:
+        return None
+    if not widths or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths):
+        raise ImproperlyConfigured(f"RESIZER_WIDTHS must be positive integers, not {widths!r}")
+    return frozenset(widths)
+
+
+def _grammar() -> Grammar:
+    presets = setting("RESIZER_PRESETS")
+    if not isinstance(presets, dict):
+        raise ImproperlyConfigured("RESIZER_PRESETS must be a mapping of name to option path")
+    try:
+        return Grammar(presets, max_dimension=int(_positive("RESIZER_MAX_DIMENSION")))
+    except (ValueError, BadRequest) as exc:
+        raise ImproperlyConfigured(f"RESIZER_PRESETS: {exc}") from None
+
+
+@cache
+def config() -> Config:
+    limits = Limits(
+        max_source_bytes=int(_positive("RESIZER_MAX_SOURCE_BYTES")),
+        max_source_pixels=int(_positive("RESIZER_MAX_SOURCE_PIXELS")),
+        max_frames=int(_positive("RESIZER_MAX_FRAMES")),
+    )
+    policy = Policy(
+        signing_keys=_signing_keys(),
+        widths=_widths(),
+        presets_only=bool(setting("RESIZER_PRESETS_ONLY")),
+    )
+    queue_limit = setting("RESIZER_QUEUE_LIMIT")
+    if isinstance(queue_limit, bool) or not isinstance(queue_limit, int) or queue_limit < 0:
+        raise ImproperlyConfigured(f"RESIZER_QUEUE_LIMIT must be an integer ≥ 0, not {queue_limit!r}")
+    return Config(
+        grammar=_grammar(),
+        policy=policy,
+        limits=limits,
+        base_url=str(setting("RESIZER_BASE_URL")).rstrip("/"),
+        render_workers=int(_positive("RESIZER_RENDER_WORKERS")),
+        queue_limit=queue_limit,
+        io_workers=int(_positive("RESIZER_IO_WORKERS")),
+        deadline=float(_positive("RESIZER_DEADLINE_SECONDS", float)),
+    )
+
+
+def _reset(*, setting: str, **kwargs: object) -> None:
+    if setting.startswith("RESIZER_"):
+        config.cache_clear()
+
+
+setting_changed.connect(_reset)

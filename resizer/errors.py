@@ -1,0 +1,58 @@
+"""Errors that carry their HTTP status and a public message.
+
+Vendor errors (botocore, Pillow) are translated into these at the module boundary that
+meets them; the view maps them to a response in one place (`headers.error_reply`).
+The message is public: it says what was wrong and never names a bucket, an endpoint or
+a stack frame.
+"""
+
+from __future__ import annotations
+
+
+class ResizerError(Exception):
+    status = 500
+    message = "internal error"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+
+
+class BadRequest(ResizerError):
+    status = 400
+    message = "malformed request"
+
+
+class Forbidden(ResizerError):
+    status = 403
+    message = "forbidden"
+
+
+class OriginalMissing(ResizerError):
+    status = 404
+    message = "no such original"
+
+
+class Unprocessable(ResizerError):
+    """The original is not a decodable image of an allowed format, or is over a limit."""
+
+    status = 422
+    message = "the original is not a supported image"
+
+
+class StorageFailed(ResizerError):
+    """Storage answered with an error: access denied, 5xx after retries, unreachable."""
+
+    status = 502
+    message = "storage error"
+
+
+class Overloaded(ResizerError):
+    status = 503
+    message = "overloaded, retry shortly"
+    retry_after = 1
+
+
+class DeadlineExceeded(ResizerError):
+    status = 504
+    message = "deadline exceeded"

@@ -1,0 +1,70 @@
+"""Who may ask for what: signatures, allow-lists, presets-only, and the source limits.
+
+No I/O and no Django; `conf.py` builds one Policy from the settings at start-up.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from resizer.errors import BadRequest, Forbidden
+from resizer.spec import ParsedURL
+
+PRESETS_ONLY_OPTIONS = frozenset({"s", "p", "v"})
+
+
+def sign(path: str, key: bytes) -> str:
+    """base64url_nopad(HMAC-SHA256(key, path)), path being the canonical decoded path."""
+    digest = hmac.new(key, path.encode("utf-8"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_source_bytes: int = 50 * 1024 * 1024
+    max_source_pixels: int = 50_000_000
+    max_frames: int = 100
+
+
+@dataclass(frozen=True)
+class Policy:
+    signing_keys: tuple[bytes, ...] = ()
+    widths: frozenset[int] | None = None
+    presets_only: bool = False
+
+    def check(self, parsed: ParsedURL) -> None:
+        """In the contract's order: allow-lists (400), then signature (403), then presets-only (403)."""
+        self.check_width(parsed)
+        self.check_signature(parsed)
+        self.check_presets_only(parsed)
+
+    def check_width(self, parsed: ParsedURL) -> None:
+        width = parsed.spec.width
+        if self.widths is None or "w" not in parsed.written or width in self.widths:
+            return
+        allowed = ", ".join(str(w) for w in sorted(self.widths))
+        raise BadRequest(f"w_{width}: width not allowed here (allowed: {allowed})")
+
+    def check_signature(self, parsed: ParsedURL) -> None:
+        if not self.signing_keys:
+            return
+        if parsed.signature is None:
+            raise Forbidden("missing signature")
+        if not self.verify(parsed.path, parsed.signature):
+            raise Forbidden("invalid signature")
+
+    def verify(self, path: str, signature: str) -> bool:
+        # Every key is tried, so the time taken does not depend on which one matched.
+        matches = [hmac.compare_digest(sign(path, key), signature) for key in self.signing_keys]
+        return any(matches)
+
+    def check_presets_only(self, parsed: ParsedURL) -> None:
+        extra = parsed.written - PRESETS_ONLY_OPTIONS
+        if self.presets_only and extra:
+            raise Forbidden(f"only presets are allowed here, not {sorted(extra)[0]}_")
+
+    def signature_for(self, path: str) -> str | None:
+        return sign(path, self.signing_keys[0]) if self.signing_keys else None

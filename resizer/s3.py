@@ -1,0 +1,90 @@
+"""S3 objects through django-storages' S3Storage and its boto3 client.
+
+botocore's errors are translated here, once: missing key → None (the caller decides 404),
+access denied → 502, unreachable or 5xx after botocore's `standard` retries → 502,
+timeouts → 504. The messages say what failed, never which bucket or endpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+)
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
+
+from resizer.errors import DeadlineExceeded, ResizerError, StorageFailed
+from resizer.storage import too_large
+
+log = logging.getLogger(__name__)
+
+MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
+DENIED = frozenset({"AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled"})
+
+
+def translate(exc: Exception, action: str) -> ResizerError:
+    """The error a botocore exception stands for (missing keys are handled by the caller)."""
+    if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError)):
+        return DeadlineExceeded(f"storage timed out during {action}")
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in DENIED:
+            return StorageFailed(f"storage denied {action}")
+        return StorageFailed(f"storage failed during {action}")
+    return StorageFailed(f"storage unreachable during {action}")
+
+
+def is_missing(exc: Exception) -> bool:
+    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code", "") in MISSING
+
+
+class S3Objects:
+    def __init__(self, storage: S3Storage) -> None:
+        self.storage = storage
+        self.bucket = storage.bucket_name
+
+    @property
+    def client(self):
+        # The storage keeps one boto3 resource per thread; its client is thread-safe to reuse.
+        return self.storage.connection.meta.client
+
+    def key(self, name: str) -> str:
+        return self.storage._normalize_name(clean_name(name))
+
+    def read(self, name: str, max_bytes: int | None = None) -> bytes | None:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self.key(name))
+            with response["Body"] as body:
+                size = response["ContentLength"]
+                if max_bytes is not None and size > max_bytes:
+                    raise too_large(size, max_bytes)  # decided before the body is read
+                return body.read()
+        except (ClientError, BotoCoreError) as exc:
+            if is_missing(exc):
+                return None
+            log.warning("s3 read of %r failed: %s", name, exc)
+            raise translate(exc, "read") from exc
+
+    def write(self, name: str, body: bytes, content_type: str, cache_control: str) -> None:
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=self.key(name),
+                Body=body,
+                ContentType=content_type,
+                CacheControl=cache_control,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            log.warning("s3 write of %r failed: %s", name, exc)
+            raise translate(exc, "write") from exc
+
+    def ping(self) -> None:
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "ping") from exc

@@ -1,0 +1,158 @@
+"""Originals and renditions through Django storages; vendor errors become our errors here.
+
+The two aliases are `originals` (read) and `renditions` (read and write). S3 storages are driven
+through their boto3 client so that a read is one GET (its Content-Length decides the size limit
+before the body is read) and a write carries Content-Type and Cache-Control. The filesystem
+storage writes through a temporary file and a rename, so no reader ever sees a partial object.
+Any other Django storage works through the generic Storage API.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from typing import Protocol
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage, storages
+
+from resizer.errors import OriginalMissing, StorageFailed, Unprocessable
+
+log = logging.getLogger(__name__)
+
+OPTIMIZED = "optimized"  # the rendition name of a URL without options
+
+
+NAMED_FORMATS = {"jpg": "jpg", "jpeg": "jpg", "jpe": "jpg", "png": "png", "webp": "webp", "avif": "avif", "gif": "gif"}
+
+
+def rendition_name(options: list[str], key: str, output: str | None) -> str:
+    """Storage key of a rendition: under `<original key>/`, named by its options and format.
+
+    `options` are the canonical option segments of the expanded spec. `output` is the format
+    asked for (f_, or f_auto resolved), None for the default (the original's own, which only its
+    bytes can tell): a default rendition is named after the original's extension and never shares
+    a name with an explicit one, even where the original's content disagrees with its name.
+    """
+    named = [part for part in options if not part.startswith("f_")]
+    if output is not None:
+        named.append(f"f_{output}")
+    return f"{key}/{','.join(named) or OPTIMIZED}.{output or format_for_name(key)}"
+
+
+def format_for_name(key: str) -> str:
+    extension = key.rsplit("/", 1)[-1].rpartition(".")[2].lower()
+    return NAMED_FORMATS.get(extension, "jpg")
+
+
+def too_large(size: int, limit: int) -> Unprocessable:
+    return Unprocessable(f"the original is {size} bytes; the limit is {limit}")
+
+
+class Objects(Protocol):
+    def read(self, name: str, max_bytes: int | None = None) -> bytes | None: ...
+    def write(self, name: str, body: bytes, content_type: str, cache_control: str) -> None: ...
+    def ping(self) -> None: ...
+
+
+class FileObjects:
+    """FileSystemStorage, with atomic writes (temporary file + rename)."""
+
+    def __init__(self, storage: FileSystemStorage) -> None:
+        self.storage = storage
+
+    def read(self, name: str, max_bytes: int | None = None) -> bytes | None:
+        try:
+            with open(self.storage.path(name), "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if max_bytes is not None and size > max_bytes:
+                    raise too_large(size, max_bytes)
+                return handle.read()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+        except OSError as exc:
+            log.warning("filesystem read failed for %r: %s", name, exc)
+            raise StorageFailed() from exc
+
+    def write(self, name: str, body: bytes, content_type: str, cache_control: str) -> None:
+        path = self.storage.path(name)
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(body)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except OSError as exc:
+            log.warning("filesystem write failed for %r: %s", name, exc)
+            raise StorageFailed() from exc
+
+    def ping(self) -> None:
+        try:
+            os.makedirs(self.storage.location, exist_ok=True)
+        except OSError as exc:
+            raise StorageFailed("storage directory unavailable") from exc
+
+
+class StorageObjects:
+    """Any other Django storage (GCS, Azure, …) through the generic Storage API."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    def read(self, name: str, max_bytes: int | None = None) -> bytes | None:
+        try:
+            if max_bytes is not None and (size := self.storage.size(name)) > max_bytes:
+                raise too_large(size, max_bytes)
+            with self.storage.open(name, "rb") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            return None
+        except (Unprocessable, StorageFailed):
+            raise
+        except Exception as exc:
+            log.warning("storage read failed for %r: %s", name, exc)
+            raise StorageFailed() from exc
+
+    def write(self, name: str, body: bytes, content_type: str, cache_control: str) -> None:
+        try:
+            self.storage.save(name, ContentFile(body))
+        except Exception as exc:
+            log.warning("storage write failed for %r: %s", name, exc)
+            raise StorageFailed() from exc
+
+    def ping(self) -> None:
+        try:
+            self.storage.exists("healthz")
+        except Exception as exc:
+            raise StorageFailed() from exc
+
+
+def objects_for(storage: Storage) -> Objects:
+    try:
+        from storages.backends.s3 import S3Storage
+    except ImportError:  # pragma: no cover - django-storages is a dependency
+        S3Storage = ()
+    if isinstance(storage, S3Storage):
+        from resizer.s3 import S3Objects
+
+        return S3Objects(storage)
+    if isinstance(storage, FileSystemStorage):
+        return FileObjects(storage)
+    return StorageObjects(storage)
+
+
+def originals() -> Objects:
+    return objects_for(storages["originals"])
+
+
+def renditions() -> Objects:
+    return objects_for(storages["renditions"])
+
+
+def fetch_original(objects: Objects, key: str, max_bytes: int) -> bytes:
+    data = objects.read(key, max_bytes)
+    if data is None:
+        raise OriginalMissing()
+    return data

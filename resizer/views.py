@@ -1,0 +1,47 @@
+"""Django adapters: the async media view and the health endpoints."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from resizer import headers
+from resizer.headers import Reply
+from resizer.service import MEDIA_PREFIX, service
+
+
+async def media(request: HttpRequest, path: str) -> HttpResponse:
+    reply = await service().respond(
+        request.method or "GET",
+        raw_media_path(request),
+        accept=request.headers.get("Accept"),
+        if_none_match=request.headers.get("If-None-Match"),
+    )
+    return as_response(reply)
+
+
+async def healthz(request: HttpRequest) -> HttpResponse:
+    """The process is alive; no I/O."""
+    return as_response(headers.probe(200, "ok"))
+
+
+async def readyz(request: HttpRequest) -> HttpResponse:
+    """Both storages answer."""
+    ready = await service().ready()
+    return as_response(headers.probe(200, "ready") if ready else headers.probe(503, "storage unavailable"))
+
+
+def raw_media_path(request: HttpRequest) -> bytes:
+    """The path after /media/ exactly as sent, so that it is percent-decoded once, by us."""
+    scope = getattr(request, "scope", {})
+    raw = scope.get("raw_path") or request.path.encode("utf-8")
+    raw = raw.removeprefix(scope.get("root_path", "").encode("utf-8"))
+    return raw.removeprefix(MEDIA_PREFIX.encode("ascii"))
+
+
+def as_response(reply: Reply) -> HttpResponse:
+    response = HttpResponse(reply.body, status=reply.status)
+    if "Content-Type" not in reply.headers:
+        del response["Content-Type"]
+    for name, value in reply.headers.items():
+        response[name] = value
+    return response

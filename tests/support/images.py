@@ -1,0 +1,47 @@
+"""Originals generated in the tests, and decoding of what the service answers."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+
+def encode(image: Image.Image, fmt: str, **params: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **params)
+    return buffer.getvalue()
+
+
+def decode(body: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(body))
+    image.load()
+    return image
+
+
+def quadrants(size: tuple[int, int] = (400, 300)) -> Image.Image:
+    """Four flat colours: red top-left, green top-right, blue bottom-left, white bottom-right.
+
+    Flat areas make pixel assertions robust to resampling and compression.
+    """
+    width, height = size
+    image = Image.new("RGB", size)
+    half_w, half_h = width // 2, height // 2
+    image.paste((255, 0, 0), (0, 0, half_w, half_h))
+    image.paste((0, 255, 0), (half_w, 0, width, half_h))
+    image.paste((0, 0, 255), (0, half_h, half_w, height))
+    image.paste((255, 255, 255), (half_w, half_h, width, height))
+    return image
+
+
+def jpeg(size: tuple[int, int] = (400, 300), **params: object) -> bytes:
+    return encode(quadrants(size), "JPEG", quality=95, **params)
+
+
+def png(size: tuple[int, int] = (400, 300)) -> bytes:
+    return encode(quadrants(size), "PNG")
+
+
+def close(actual: tuple, expected: tuple, tolerance: int = 24) -> bool:
+    """Colour within tolerance per channel (lossy codecs shift flat colours a little)."""
+    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected, strict=False))

@@ -1,0 +1,98 @@
+"""The service under real uvicorn on a loopback port, and a raw HTTP client for it.
+
+The client sends paths byte for byte (http.client does not normalise `..` or re-encode),
+so traversal spellings reach the server as an attacker would send them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.support.ports import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass
+class Server:
+    env: dict[str, str]
+    log_path: Path
+    workers: int = 1
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> Server:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("RESIZER_", "AWS_", "DJANGO_"))}
+        environ.update({"DJANGO_SETTINGS_MODULE": "settings", "PYTHONUNBUFFERED": "1", **self.env})
+        command = [
+            sys.executable, "-m", "uvicorn", "settings.asgi:application",
+            "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
+        ]  # fmt: skip
+        log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the process
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited:\n{self.log()}")
+            with contextlib.suppress(OSError):
+                if self.request("GET", "/healthz", timeout=2).status == 200:
+                    return self
+            time.sleep(0.1)
+        raise RuntimeError(f"uvicorn did not start:\n{self.log()}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int | None:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else None
+        os.killpg(self.process.pid, sig)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            return self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None, timeout: float = 30) -> Response:
+        return request(self.port, method, path, headers, timeout)
+
+    def get(self, path: str, **headers: str) -> Response:
+        return self.request("GET", path, {k.replace("_", "-"): v for k, v in headers.items()})
+
+
+def request(port: int, method: str, path: str, headers: dict[str, str] | None = None, timeout: float = 30) -> Response:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.putrequest(method, path, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        answer = connection.getresponse()
+        body = answer.read()
+        return Response(answer.status, {k.lower(): v for k, v in answer.getheaders()}, body)
+    finally:
+        connection.close()

@@ -1,0 +1,223 @@
+"""The HTTP contract end to end: real uvicorn, real storage (filesystem default and SeaweedFS)."""
+
+from __future__ import annotations
+
+import pytest
+
+from resizer.policy import sign
+from tests.conftest import Backend
+from tests.support.images import close, decode, encode, jpeg, png, quadrants
+
+YEAR = "public, max-age=31536000"
+
+
+def assert_no_leak(body: bytes) -> None:
+    text = body.decode("utf-8", "replace")
+    for leak in ("Traceback", 'File "', "originals", "renditions", "127.0.0.1", "botocore", "PIL"):
+        assert leak not in text, text
+
+
+def test_first_request_renders_and_stores_one_rendition_the_second_is_served_from_it(
+    backend: Backend, key_prefix: str
+) -> None:
+    key = f"{key_prefix}/cat.jpg"
+    backend.put_original(key, jpeg((800, 600)))
+    first = backend.server.get(f"/media/w_400/{key}")
+    assert first.status == 200
+    assert first.header("Content-Type") == "image/jpeg"
+    assert int(first.header("Content-Length")) == len(first.body)
+    assert first.header("Cache-Control") == YEAR
+    assert first.header("X-Content-Type-Options") == "nosniff"
+    assert first.header("Vary") is None
+    image = decode(first.body)
+    assert (image.format, image.mode, image.size) == ("JPEG", "RGB", (400, 300))
+    assert close(image.getpixel((20, 20)), (255, 0, 0))
+    stored = backend.rendition_keys(key_prefix)
+    assert stored == [f"{key}/w_400.jpg"]
+    assert backend.read_rendition(stored[0]) == first.body
+
+    backend.delete_original(key)  # the second answer cannot have come from the original
+    second = backend.server.get(f"/media/w_400/{key}")
+    assert second.status == 200
+    assert second.body == first.body
+    assert second.header("ETag") == first.header("ETag")
+    assert backend.rendition_keys(key_prefix) == stored
+
+
+def test_each_rendition_is_its_own_object_under_the_original(backend: Backend, key_prefix: str) -> None:
+    key = f"{key_prefix}/a/b.png"
+    backend.put_original(key, png((300, 300)))
+    for path in ("w_100", "w_100/f_webp", "w_100/h_50/c_fill", "", "p_missing"):
+        backend.server.get(f"/media/{path}/{key}".replace("//", "/"))
+    assert backend.rendition_keys(key_prefix) == sorted(
+        [f"{key}/w_100.png", f"{key}/w_100,f_webp.webp", f"{key}/w_100,h_50,c_fill.png", f"{key}/optimized.png"]
+    )
+
+
+def test_optimize_only_rendition_is_oriented_and_stripped(backend: Backend, key_prefix: str) -> None:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "SecretCam"
+    key = f"{key_prefix}/phone.jpg"
+    backend.put_original(key, encode(quadrants((400, 300)).transpose(Image.Transpose.ROTATE_90), "JPEG", exif=exif))
+    response = backend.server.get(f"/media/{key}")
+    image = decode(response.body)
+    assert response.status == 200 and image.size == (400, 300)
+    assert not image.getexif()
+    assert close(image.getpixel((20, 20)), (255, 0, 0))
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type"),
+    [
+        ("image/avif,image/webp,*/*", "image/avif"),
+        ("image/webp,*/*;q=0.8", "image/webp"),
+        ("image/avif;q=0,image/webp", "image/webp"),
+        ("*/*", "image/jpeg"),
+        (None, "image/jpeg"),
+    ],
+)
+def test_f_auto_negotiates_from_accept(backend: Backend, key_prefix: str, accept, content_type) -> None:
+    key = f"{key_prefix}/cat.jpg"
+    backend.put_original(key, jpeg())
+    response = backend.server.request("GET", f"/media/w_100/f_auto/{key}", {"Accept": accept} if accept else {})
+    assert response.status == 200
+    assert response.header("Content-Type") == content_type
+    assert response.header("Vary") == "Accept"
+    assert decode(response.body).size == (100, 75)
+    assert len(backend.rendition_keys(key_prefix)) == 1
+
+
+def test_version_makes_the_response_immutable(backend: Backend, key_prefix: str) -> None:
+    key = f"{key_prefix}/cat.jpg"
+    backend.put_original(key, jpeg())
+    response = backend.server.get(f"/media/w_100/v_7/{key}")
+    assert response.status == 200
+    assert response.header("Cache-Control") == f"{YEAR}, immutable"
+
+
+def test_revalidation_head_and_query_strings(backend: Backend, key_prefix: str) -> None:
+    key = f"{key_prefix}/cat.jpg"
+    backend.put_original(key, jpeg())
+    full = backend.server.get(f"/media/w_100/{key}?utm=1&w=9")
+    tag = full.header("ETag")
+    assert full.status == 200 and tag.startswith('"') and not tag.startswith("W/")
+    assert decode(full.body).size == (100, 75)
+
+    for value in (tag, f"W/{tag}", f'"other", {tag}', "*"):
+        not_modified = backend.server.request("GET", f"/media/w_100/{key}", {"If-None-Match": value})
+        assert not_modified.status == 304, value
+        assert not_modified.body == b""
+        assert not_modified.header("ETag") == tag
+        assert not_modified.header("Cache-Control") == YEAR
+    assert backend.server.request("GET", f"/media/w_100/{key}", {"If-None-Match": '"other"'}).status == 200
+
+    head = backend.server.request("HEAD", f"/media/w_100/{key}")
+    assert head.status == 200 and head.body == b""
+    assert head.header("Content-Length") == str(len(full.body))
+    assert head.header("ETag") == tag and head.header("Content-Type") == "image/jpeg"
+
+
+def test_non_canonical_spelling_redirects_and_writes_nothing(backend: Backend, key_prefix: str) -> None:
+    key = f"{key_prefix}/caf\u00e9 1.jpg"
+    backend.put_original(key, jpeg())
+    encoded = f"{key_prefix}/caf%C3%A9%201.jpg"
+    response = backend.server.get(f"/media/h_50/w_0100/c_fit/{encoded}?x=1")
+    assert response.status == 301
+    assert response.header("Location") == f"/media/w_100/h_50/{encoded}"
+    assert response.header("Cache-Control") == YEAR
+    assert backend.rendition_keys(key_prefix) == []
+    assert backend.server.get(response.header("Location")).status == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/media/w_abc/{key}", 400),
+        ("/media/w_10/w_20/{key}", 400),
+        ("/media/w_5000/{key}", 400),
+        ("/media/p_nope/{key}", 400),
+        ("/media/w_10/{prefix}/../{key}", 400),
+        ("/media/w_10/{prefix}/%2e%2e/{key}", 400),
+        ("/media/w_10/{prefix}/%252e%252e/{key}", 400),
+        ("/media/w_10/{prefix}//{key}", 400),
+        ("/media/w_10/{prefix}%5C..%5C{key}", 400),
+        ("/media/w_10/{prefix}/%00{key}", 400),
+        ("/media/w_10/{prefix}/%0a{key}", 400),
+        ("/media/w_10/{prefix}/caf%E9.jpg", 400),
+        ("/media/", 400),
+        ("/media/w_10", 400),
+        ("/media/w_10/{prefix}/missing.jpg", 404),
+        ("/media/w_10/{prefix}/text.jpg", 422),
+        ("/media/w_10/{prefix}/empty.jpg", 422),
+        ("/media/w_10/{prefix}/tiff.jpg", 422),
+    ],
+)
+def test_errors_have_their_status_a_short_body_and_write_nothing(
+    backend: Backend, key_prefix: str, path: str, status: int
+) -> None:
+    backend.put_original(f"{key_prefix}/cat.jpg", jpeg())
+    backend.put_original(f"{key_prefix}/text.jpg", b"hello, I am not a picture")
+    backend.put_original(f"{key_prefix}/empty.jpg", b"")
+    backend.put_original(f"{key_prefix}/tiff.jpg", encode(quadrants(), "TIFF"))
+    response = backend.server.get(path.format(key=f"{key_prefix}/cat.jpg", prefix=key_prefix))
+    assert response.status == status, response.body
+    assert response.header("Content-Type") == "text/plain; charset=utf-8"
+    assert response.header("Cache-Control") == "public, max-age=60"
+    assert response.header("X-Content-Type-Options") == "nosniff"
+    assert 0 < len(response.body) < 200
+    assert_no_leak(response.body)
+    assert backend.rendition_keys(key_prefix) == []
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"])
+def test_other_methods_are_405(backend: Backend, key_prefix: str, method: str) -> None:
+    backend.put_original(f"{key_prefix}/cat.jpg", jpeg())
+    response = backend.server.request(method, f"/media/w_10/{key_prefix}/cat.jpg")
+    assert response.status == 405
+    assert response.header("Allow") == "GET, HEAD"
+    assert response.header("Cache-Control") == "no-store"
+    assert backend.rendition_keys(key_prefix) == []
+
+
+def test_probes(backend: Backend) -> None:
+    for path, body in (("/healthz", b"ok\n"), ("/readyz", b"ready\n")):
+        response = backend.server.get(path)
+        assert (response.status, response.body) == (200, body)
+        assert response.header("Cache-Control") == "no-store"
+
+
+def test_signed_urls(start_server, data_dir, key_prefix: str) -> None:
+    (data_dir / "originals" / "cat.jpg").write_bytes(jpeg())
+    server = start_server(
+        {
+            "RESIZER_DATA_DIR": str(data_dir),
+            "RESIZER_SIGNING_KEYS": "new-key,old-key",
+            "RESIZER_PRESETS": '{"thumb": "w_20/h_20/c_fill"}',
+        }
+    )
+    signed = sign("w_100/cat.jpg", b"new-key")
+    assert server.get(f"/media/s_{signed}/w_100/cat.jpg").status == 200
+    assert server.get(f"/media/s_{sign('w_100/cat.jpg', b'old-key')}/w_100/cat.jpg").status == 200
+    for bad in (
+        "/media/w_100/cat.jpg",  # missing
+        f"/media/s_{sign('w_100/cat.jpg', b'other')}/w_100/cat.jpg",  # wrong key
+        f"/media/s_{signed}/w_101/cat.jpg",  # another path
+        f"/media/s_{sign('w_0100/cat.jpg', b'new-key')}/w_0100/cat.jpg",  # signed the non-canonical form
+    ):
+        response = server.get(bad)
+        assert response.status == 403, bad
+        assert response.header("Cache-Control") == "public, max-age=60"
+    assert server.get("/media/s_short/w_100/cat.jpg").status == 400  # parse comes first
+    redirect = server.get(f"/media/s_{signed}/w_0100/cat.jpg")
+    assert redirect.status == 301
+    assert redirect.header("Location") == f"/media/s_{signed}/w_100/cat.jpg"
+    preset = sign("p_thumb/cat.jpg", b"new-key")
+    response = server.get(f"/media/s_{preset}/p_thumb/cat.jpg")
+    assert response.status == 200 and decode(response.body).size == (20, 20)
+    assert sorted(p.name for p in (data_dir / "renditions" / "cat.jpg").iterdir()) == [
+        "w_100.jpg",
+        "w_20,h_20,c_fill.jpg",
+    ]
