@@ -83,6 +83,9 @@ def open_image(data: bytes, limits: Limits) -> Image.Image:
     width, height = image.size
     if width * height > limits.max_source_pixels:
         raise Unprocessable(f"the original has {width * height} pixels; the limit is {limits.max_source_pixels}")
+    frames = getattr(image, "n_frames", 1)
+    if frames > limits.max_frames:  # a source limit like the others: 422, not a silent first frame
+        raise Unprocessable(f"the original has {frames} frames; the limit is {limits.max_frames}")
     return image
 
 

@@ -310,3 +310,12 @@ def test_undecodable_or_disallowed_originals_are_422(data: bytes) -> None:
 def test_pixel_limit_is_decided_from_the_header() -> None:
     with pytest.raises(Unprocessable, match="pixels"):
         pipeline.render(png((400, 300)), RenditionSpec("k", width=10), None, Limits(max_source_pixels=400 * 300 - 1))
+
+
+def test_frame_limit_is_a_source_limit() -> None:
+    frames = [Image.new("P", (8, 8), i) for i in range(5)]
+    gif = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=50)
+    assert decode(gif).n_frames == 5
+    with pytest.raises(Unprocessable, match="5 frames"):
+        pipeline.render(gif, RenditionSpec("k", width=4), None, Limits(max_frames=4))
+    assert pipeline.render(gif, RenditionSpec("k", width=4), None, Limits(max_frames=5)).size == (4, 4)
