@@ -8,6 +8,7 @@ A bad value fails at boot with an ImproperlyConfigured that names the setting.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 
@@ -43,6 +44,9 @@ DEFAULTS = {
     "RESIZER_IO_WORKERS": 32,
     # Under the CDN's usual 30 s origin timeout, so the CDN sees our 504 rather than its own.
     "RESIZER_DEADLINE_SECONDS": 20.0,
+    # Where the service's settings put each server's shared Prometheus directory (one per boot,
+    # removed once that server is gone). Any local, writable place: an emptyDir in Kubernetes.
+    "RESIZER_METRICS_DIR": tempfile.gettempdir(),
 }
 
 
