@@ -17,6 +17,7 @@ from tests.support.images import encode, jpeg, png, quadrants
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PAYLOAD = b"<script>alert('owned')</script>"
+BOMB = 32 << 20  # inflated size of the text-chunk bombs: 32 times Pillow's 1 MiB chunk limit
 
 
 def chunk(kind: bytes, data: bytes) -> bytes:
@@ -47,26 +48,26 @@ def png_declaring(width: int, height: int) -> bytes:
 
 
 @cache
-def idat_bomb(width: int, height: int, inflated: int = 200 << 20) -> bytes:
+def idat_bomb(width: int, height: int, inflated: int = 100 << 20) -> bytes:
     """Image data that inflates far beyond what the header's canvas can hold."""
     return raw_png(width, height, inflating_to(inflated))
 
 
 @cache
 def ztxt_bomb(after_idat: bool = False) -> bytes:
-    text = chunk(b"zTXt", b"comment\0\0" + inflating_to(100 << 20))
+    text = chunk(b"zTXt", b"comment\0\0" + inflating_to(BOMB))
     return raw_png(10, 10, tiny_idat(), **{"after" if after_idat else "before": text})
 
 
 @cache
 def itxt_bomb() -> bytes:
-    text = chunk(b"iTXt", b"comment\0\x01\0\0\0" + inflating_to(100 << 20))
+    text = chunk(b"iTXt", b"comment\0\x01\0\0\0" + inflating_to(BOMB))
     return raw_png(10, 10, tiny_idat(), before=text)
 
 
 @cache
 def iccp_bomb() -> bytes:
-    return raw_png(10, 10, tiny_idat(), before=chunk(b"iCCP", b"icc\0\0" + inflating_to(100 << 20)))
+    return raw_png(10, 10, tiny_idat(), before=chunk(b"iCCP", b"icc\0\0" + inflating_to(BOMB)))
 
 
 @cache
