@@ -121,7 +121,6 @@ class SingleFlight:
 
     def __init__(self) -> None:
         self._flights: dict[str, _Flight] = {}
-        self.joins = 0
 
     def __contains__(self, key: str) -> bool:
         return key in self._flights
@@ -132,7 +131,6 @@ class SingleFlight:
             flight = self._flights[key] = _Flight(asyncio.ensure_future(work()))
             flight.future.add_done_callback(functools.partial(self._land, key))
         else:
-            self.joins += 1
             metrics.flight_joins.inc()
         flight.waiters += 1
         try:

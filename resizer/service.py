@@ -1,7 +1,8 @@
 """The serving story, framework-neutral: a request path in, a Reply out.
 
 parse → policy → canonical redirect → rendition stored? → otherwise fetch, render, store → reply.
-The Django view (views.py) is a thin adapter around `Service.respond`.
+The Django view (views.py) is a thin adapter around `Service.respond`, which also records each
+request (metrics, the JSON log line, Server-Timing: trace.py) so that any adapter gets them.
 """
 
 from __future__ import annotations
