@@ -119,11 +119,12 @@ def test_a_stopped_store_is_502_and_the_service_recovers_when_it_returns(start_s
 
 def test_slow_storage_is_504_at_the_deadline_and_stores_nothing(seaweed, proxy, start_server, key_prefix) -> None:
     seaweed.put("originals", f"{key_prefix}/cat.jpg", jpeg())
-    server = start_server(env_via(seaweed, proxy.port, RESIZER_DEADLINE_SECONDS="1"))
-    proxy.delay = 1.5
+    server = start_server(env_via(seaweed, proxy.port, RESIZER_DEADLINE_SECONDS="0.5"))
+    assert server.get("/readyz").status == 200  # S3 clients built before the store slows down
+    proxy.delay = 1
     response, elapsed = timed_get(server, f"/media/w_10/{key_prefix}/cat.jpg")
-    assert_failure(response, 504, elapsed, 1.5)
-    assert elapsed >= 1
+    assert_failure(response, 504, elapsed, 1)
+    assert elapsed >= 0.5
     assert response.body == b"deadline exceeded\n"
     proxy.delay = 0
     time.sleep(1)  # the held read lands now; its flight was abandoned, so nothing follows it
@@ -133,8 +134,9 @@ def test_slow_storage_is_504_at_the_deadline_and_stores_nothing(seaweed, proxy, 
 
 def test_a_render_past_the_deadline_is_504_and_its_result_is_not_stored(seaweed, start_server, key_prefix) -> None:
     seaweed.put("originals", f"{key_prefix}/noise.jpg", noise_jpeg())
-    server = start_server({**seaweed.env(), "RESIZER_DEADLINE_SECONDS": "0.4"})
-    response, elapsed = timed_get(server, f"/media/f_png/{key_prefix}/noise.jpg")  # ≈ 1 s of work
+    server = start_server({**seaweed.env(), "RESIZER_DEADLINE_SECONDS": "0.6"})  # the download fits in it
+    assert server.get("/readyz").status == 200  # S3 clients built: the deadline is spent on the work
+    response, elapsed = timed_get(server, f"/media/f_png/{key_prefix}/noise.jpg")  # ≈ 1.3 s of render
     assert_failure(response, 504, elapsed, 1)
     deadline = time.monotonic() + 10
     while scrape(server)["resizer_render_seconds_count"] < 1 and time.monotonic() < deadline:

@@ -39,7 +39,7 @@ def refused(port: int) -> bool:
 
 @pytest.fixture
 def slow_server(seaweed, start_server, key_prefix):
-    """A service whose storage answers each call after 0.8 s, with the grace period given in the environment."""
+    """A service whose storage answers each call after 0.5 s, with the grace period given in the environment."""
 
     def start(grace: int):
         proxy = DelayingProxy(seaweed.s3_port).start()
@@ -47,7 +47,7 @@ def slow_server(seaweed, start_server, key_prefix):
         env = {**seaweed.env(), "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{proxy.port}"}
         server = start_server({**env, "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN": str(grace)})
         assert server.get("/readyz").status == 200
-        proxy.delay = 0.8
+        proxy.delay = 0.5
         started.append(proxy)
         return server
 
@@ -60,7 +60,7 @@ def slow_server(seaweed, start_server, key_prefix):
 def test_in_flight_requests_finish_and_new_connections_are_refused(slow_server, key_prefix) -> None:
     server = slow_server(grace=10)
     thread, result = in_background(server.get, f"/media/w_40/{key_prefix}/cat.jpg")
-    time.sleep(0.3)  # the request is now waiting on storage (three calls: ≈ 2.4 s)
+    time.sleep(0.3)  # the request is now waiting on storage (three calls: ≈ 1.5 s)
     os.kill(server.process.pid, signal.SIGTERM)
     time.sleep(0.3)
     assert refused(server.port)
@@ -75,11 +75,11 @@ def test_in_flight_requests_finish_and_new_connections_are_refused(slow_server, 
 
 def test_the_grace_period_bounds_the_wait(slow_server, key_prefix) -> None:
     server = slow_server(grace=1)
-    thread, result = in_background(server.get, f"/media/w_40/{key_prefix}/cat.jpg")  # needs ≈ 2.4 s
-    time.sleep(0.3)
+    thread, result = in_background(server.get, f"/media/w_40/{key_prefix}/cat.jpg")  # needs ≈ 1.5 s
+    time.sleep(0.1)
     started = time.monotonic()
     os.kill(server.process.pid, signal.SIGTERM)
     thread.join(10)
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 1.4  # the grace second, not the 1.4 s the request still needed
     assert not isinstance(result[0], Response) or result[0].status != 200
     assert "Cancel 1 running task(s), timeout graceful shutdown exceeded" in server.log()

@@ -22,6 +22,8 @@ from tests.support import hostile
 from tests.support.images import decode
 from tests.support.server import ROOT
 
+# As in production, where AppConfig.ready makes it an error (pytest resets warning filters per test).
+pytestmark = pytest.mark.filterwarnings("error::PIL.Image.DecompressionBombWarning")
 LIMITS = Limits()
 SPEC = RenditionSpec("k", width=10)
 
