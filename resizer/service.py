@@ -79,7 +79,9 @@ class Service:
         name = rendition_name(self.grammar.option_parts(spec.expanded), spec.key, output)
         # One flight covers the lookup too: a request arriving just after a render finished
         # finds the stored rendition instead of rendering again.
-        found = await self.flights.run(name, lambda: self._rendition(spec, output, name))
+        # The request that starts the flight times it in its own trace (errors included); those
+        # that join it take the figures of the work that answered them.
+        found = await self.flights.run(name, lambda: self._rendition(spec, output, name, trace.timing))
         trace.cache, trace.timing = found.cache, found.timing
         reply = headers.image(
             found.body,
@@ -91,8 +93,7 @@ class Service:
         reply.headers["Server-Timing"] = trace.server_timing()
         return reply
 
-    async def _rendition(self, spec: RenditionSpec, output: str | None, name: str) -> Found:
-        timing = Timing()
+    async def _rendition(self, spec: RenditionSpec, output: str | None, name: str, timing: Timing) -> Found:
         with timing.measure("storage"):
             body = await self.pools.io(self.renditions.read, name)
         if body is not None:

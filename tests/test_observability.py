@@ -63,6 +63,7 @@ def test_one_json_line_per_media_request_and_no_duplicate_noise(backend, key_pre
     ]
     assert mine[0]["bytes"] == len(answers[0].body) and mine[0]["render_ms"] > 0 and mine[0]["storage_ms"] > 0
     assert mine[1]["render_ms"] == 0
+    assert mine[3]["storage_ms"] > 0  # a failed lookup still says where its time went
     assert all(isinstance(line["ms"], float) for line in mine)
     assert f'"GET /media/w_40/{key}' not in log  # uvicorn's access line
     assert f"Bad Request: /media/w_abc/{key}" not in log and "Not Found: /media/" not in log  # django.request
