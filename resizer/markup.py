@@ -12,9 +12,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from resizer.links import Candidate, candidates, known_size, make_spec, srcset, url_for
+from resizer.pipeline import CONTENT_TYPES as TYPES
 from resizer.spec import FORMAT_ALIASES
 
-TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "avif": "image/avif", "gif": "image/gif"}
 # The placeholder: a rendition this narrow at this quality is a few hundred bytes; the browser
 # smooths it as it scales it up to the box (background-size: cover), which is the blur.
 PLACEHOLDER_WIDTH = 32

@@ -6,8 +6,14 @@ import sys
 import time
 from collections import Counter
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
+
+
+def add_originals_arguments(parser: CommandParser) -> None:
+    """KEY… and --prefix: which originals a command works on."""
+    parser.add_argument("keys", nargs="*", metavar="KEY", help="an original's key, e.g. photos/cat.jpg")
+    parser.add_argument("--prefix", action="append", default=[], help="every original whose key starts with this")
 
 
 def progress(total: int, what: str) -> tqdm:

@@ -8,14 +8,13 @@ from urllib.parse import urlsplit
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from resizer import headers
+from resizer.cdn import AUTO_OUTPUTS
 from resizer.conf import config
 from resizer.errors import ResizerError
 from resizer.links import MEDIA_PREFIX, url_for
 from resizer.service import media_url
 from resizer.spec import DEFAULTS, ParsedURL, decode_path
 from resizer.storage import Objects, originals, rendition_name, renditions
-
-AUTO_OUTPUTS = ("avif", "webp", None)
 
 
 def media_part(text: str) -> str:

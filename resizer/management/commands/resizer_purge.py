@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from resizer import cdn
 from resizer.conf import config
 from resizer.errors import BadRequest, ResizerError
-from resizer.management.base import Tally, progress
+from resizer.management.base import Tally, add_originals_arguments, progress
 from resizer.spec import validate_key
 from resizer.storage import renditions
 
@@ -18,12 +18,12 @@ class Command(BaseCommand):
     help = (
         "Delete every stored rendition of the given originals (KEYs, or every original whose key starts "
         "with --prefix) and nothing else; the originals are not touched. With "
-        "RESIZER_CLOUDFRONT_DISTRIBUTION_ID set, also invalidate their URLs on CloudFront."
+        "RESIZER_CLOUDFRONT_DISTRIBUTION_ID set, also invalidate their URLs on CloudFront. Exits non-zero "
+        "when a deletion or the invalidation failed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("keys", nargs="*", metavar="KEY", help="an original's key, e.g. photos/cat.jpg")
-        parser.add_argument("--prefix", action="append", default=[], help="every original whose key starts with this")
+        add_originals_arguments(parser)
         parser.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
 
     def handle(self, *args: object, **options: object) -> None:

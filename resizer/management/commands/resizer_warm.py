@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from resizer import warming
 from resizer.conf import config
 from resizer.errors import ResizerError
-from resizer.management.base import Tally, progress
+from resizer.management.base import Tally, add_originals_arguments, progress
 from resizer.service import Service
 from resizer.storage import originals, renditions
 
@@ -20,8 +20,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("keys", nargs="*", metavar="KEY", help="an original's key, e.g. photos/cat.jpg")
-        parser.add_argument("--prefix", action="append", default=[], help="every original whose key starts with this")
+        add_originals_arguments(parser)
         parser.add_argument(
             "--model", action="append", default=[], metavar="APP.MODEL.FIELD", help="the files of this field, every row"
         )
@@ -79,7 +78,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"rendered  {job.path}")
 
         try:
-            warming.run(service, work, max(1, concurrency), done)
+            # Never more at once than the render pool admits: beyond that it would refuse (503's Overloaded).
+            warming.run(service, work, max(1, min(concurrency, service.pools.capacity)), done)
         finally:
             bar.close()
             service.pools.shutdown()
