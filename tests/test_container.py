@@ -17,6 +17,7 @@ import pytest
 
 from tests.support.deploy import (
     ROOT,
+    bare_environ,
     deployment_container,
     dockerfile_stages,
     env_of,
@@ -72,8 +73,7 @@ def image_command(tmp_path: Path) -> tuple[list[str], dict[str, str], int]:
     port = free_port()
     argv = instruction(stage, "CMD").json()
     argv[argv.index("--port") + 1], argv[argv.index("--host") + 1] = str(port), "127.0.0.1"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RESIZER_", "AWS_", "DJANGO_"))}
-    env.update(env_of(stage))
+    env = bare_environ(**env_of(stage))
     env["PATH"] = f"{BIN}:{os.environ['PATH']}"  # the image's /opt/venv/bin is this venv's bin
     env.update(DJANGO_STATIC_ROOT=str(tmp_path / "static"), RESIZER_DATA_DIR=str(tmp_path / "var"))
     collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"]

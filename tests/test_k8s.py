@@ -4,7 +4,6 @@ and the settings, and sized by the memory formula.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,16 @@ import pytest
 import yaml
 
 from tests.conftest import Backend
-from tests.support.deploy import K8S, ROOT, deployment_container, final_stage, instruction, manifest, option
+from tests.support.deploy import (
+    K8S,
+    ROOT,
+    bare_environ,
+    deployment_container,
+    final_stage,
+    instruction,
+    manifest,
+    option,
+)
 
 MANIFESTS = sorted(path.name for path in K8S.glob("*.yaml") if path.name != "kustomization.yaml")
 # The oldest minor still in the major clouds' extended support, and the newest the validator knows.
@@ -130,8 +138,7 @@ def test_the_configmap_and_secret_are_settings_the_service_accepts(tmp_path: Pat
     for key, value in secret["stringData"].items():
         (files / key).write_text(value)
     pod_env = {item["name"]: item["value"].replace(mount, str(files)) for item in deployment_container()["env"]}
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RESIZER_", "AWS_", "DJANGO_"))}
-    env.update({**settings(), **pod_env, "DJANGO_SETTINGS_MODULE": "settings"})
+    env = bare_environ(**settings(), **pod_env, DJANGO_SETTINGS_MODULE="settings")
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--fail-level", "WARNING"],
         cwd=ROOT,

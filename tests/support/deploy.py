@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,12 @@ class Instruction:
     def json(self) -> list[str]:
         """The exec form's argument list (CMD ["a", "b"]); HEALTHCHECK's after its options."""
         return json.loads(self.args[self.args.index("[") :])
+
+
+def bare_environ(**extra: str) -> dict[str, str]:
+    """This machine's environment without any setting the service reads, plus `extra`."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("RESIZER_", "AWS_", "DJANGO_"))}
+    return {**environ, **extra}
 
 
 def dockerfile_stages(path: Path = ROOT / "Dockerfile") -> list[list[Instruction]]:
