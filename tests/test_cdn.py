@@ -5,6 +5,7 @@ and permissions agree with the service, the manifests and the contract.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from resizer.headers import accepted_format
 from tests.support.deploy import ROOT, cloudformation, final_stage, instruction, manifest, option
+from tests.support.nginx import check_config
 
 TEMPLATE = ROOT / "infra" / "cloudformation.yaml"
 
@@ -143,3 +145,19 @@ def test_the_service_role_reads_originals_and_reads_and_creates_renditions_only(
     (overwrite,) = [s for s in statements("RenditionsBucketPolicy") if s.get("Condition", {}).get("Null")]
     assert (overwrite["Effect"], overwrite["Action"]) == ("Deny", "s3:PutObject")
     assert overwrite["Condition"]["Null"] == {"s3:if-none-match": "true"}  # only conditional puts
+
+
+def test_the_guides_nginx_configuration_is_valid(tmp_path: Path) -> None:
+    """docs/cdn.md's nginx example, with its site-specific names replaced, passes `nginx -t`."""
+    guide = (ROOT / "docs" / "cdn.md").read_text()
+    (example,) = re.findall(r"```nginx\n(.*?)```", guide, re.S)
+    local = {
+        "/var/cache/nginx/resizer": str(tmp_path / "cache"),
+        "resizer.resizer.svc.cluster.local:80": "127.0.0.1:9",
+        "listen 443 ssl;": "listen 127.0.0.1:9;",
+    }
+    for site, here in local.items():
+        assert example.count(site) == 1, site
+        example = example.replace(site, here)
+    result = check_config(tmp_path / "nginx", example)
+    assert result.returncode == 0, result.stderr

@@ -20,7 +20,8 @@ from pathlib import Path
 from tests.support.ports import free_port
 from tests.support.server import Response, request
 
-CONFIG = """
+# Everything an unprivileged, self-contained nginx needs around an `http` block's own directives.
+MAIN = """
 user {user};
 daemon off;
 worker_processes 1;
@@ -35,6 +36,11 @@ http {{
     fastcgi_temp_path {dir}/fastcgi;
     uwsgi_temp_path {dir}/uwsgi;
     scgi_temp_path {dir}/scgi;
+{http}
+}}
+"""
+
+HTTP = """
     proxy_cache_path {dir}/cache levels=1:2 keys_zone=resizer:10m max_size=256m inactive=1d use_temp_path=off;
 
     # The cache key: the path as sent, without the query string; Accept only under f_auto.
@@ -72,8 +78,20 @@ http {{
             add_header X-Upstream $upstream_addr always;
         }}
     }}
-}}
 """
+
+
+def main_config(directory: Path, http: str) -> str:
+    return MAIN.format(user=getpass.getuser(), dir=directory, http=http)
+
+
+def check_config(directory: Path, http: str) -> subprocess.CompletedProcess:
+    """`nginx -t` on an `http` block's directives, in `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    conf = directory / "nginx.conf"
+    conf.write_text(main_config(directory, http))
+    command = [nginx_binary(), "-t", "-p", str(directory), "-e", str(directory / "error.log"), "-c", str(conf)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=30)
 
 
 def nginx_binary() -> str:
@@ -92,7 +110,8 @@ class Nginx:
 
     def config(self) -> str:
         servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=30s;" for p in self.upstreams)
-        return CONFIG.format(user=getpass.getuser(), dir=self.directory, port=self.port, servers=servers)
+        http = HTTP.format(dir=self.directory, port=self.port, servers=servers)
+        return main_config(self.directory, http)
 
     def start(self, timeout: float = 10) -> Nginx:
         self.directory.mkdir(parents=True, exist_ok=True)
