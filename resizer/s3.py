@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 DELETE_BATCH = 1000  # the most keys one DeleteObjects request may name
 MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
+STORED_ALREADY = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict"})
 DENIED = frozenset({"AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled"})
 
 
@@ -45,6 +46,12 @@ def translate(exc: Exception, action: str) -> ResizerError:
 
 def is_missing(exc: Exception) -> bool:
     return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code", "") in MISSING
+
+
+def is_stored_already(exc: Exception) -> bool:
+    """A conditional put lost: 412 (the key exists) or, on AWS, 409 while another conditional
+    put of the same key is in flight (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-requests.html)."""
+    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code", "") in STORED_ALREADY
 
 
 class S3Objects:
@@ -75,6 +82,12 @@ class S3Objects:
             raise translate(exc, "read") from exc
 
     def write(self, name: str, body: bytes, content_type: str, cache_control: str) -> None:
+        """Store a rendition unless one is there: replicas racing on one miss store one object.
+
+        `If-None-Match: *` makes the put conditional; S3 answers 412 when the key exists (another
+        replica stored it first, or our own earlier attempt whose answer botocore retried).
+        Renditions are deterministic, so theirs is as good as ours: not an error.
+        """
         try:
             self.client.put_object(
                 Bucket=self.bucket,
@@ -82,8 +95,12 @@ class S3Objects:
                 Body=body,
                 ContentType=content_type,
                 CacheControl=cache_control,
+                IfNoneMatch="*",
             )
         except (ClientError, BotoCoreError) as exc:
+            if is_stored_already(exc):
+                log.info("rendition %r was stored first by another writer", name)
+                return
             log.warning("s3 write of %r failed: %s", name, exc)
             raise translate(exc, "write") from exc
 

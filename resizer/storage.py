@@ -3,12 +3,14 @@
 The two aliases are `originals` (read) and `renditions` (read and write). S3 storages are driven
 through their boto3 client so that a read is one GET (its Content-Length decides the size limit
 before the body is read) and a write carries Content-Type and Cache-Control. The filesystem
-storage writes through a temporary file and a rename, so no reader ever sees a partial object.
+storage writes through a temporary file and a hard link, so no reader ever sees a partial object.
+Rendition writes create, never replace: when replicas race on one miss, the first store wins.
 Any other Django storage works through the generic Storage API.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
@@ -72,7 +74,7 @@ class Objects(Protocol):
 
 
 class FileObjects:
-    """FileSystemStorage, with atomic writes (temporary file + rename)."""
+    """FileSystemStorage, with atomic create-only writes (temporary file + hard link)."""
 
     def __init__(self, storage: FileSystemStorage) -> None:
         self.storage = storage
@@ -91,17 +93,30 @@ class FileObjects:
             raise StorageFailed() from exc
 
     def write(self, name: str, body: bytes, content_type: str, cache_control: str) -> None:
+        """Create the file unless it exists, as S3's conditional put: the first writer wins.
+
+        The body goes to a temporary file that is then hard-linked to its name: link() is atomic
+        and fails when the name exists, so no reader sees a partial file and no writer replaces
+        another's (processes sharing one directory race like replicas sharing one bucket).
+        """
         path = self.storage.path(name)
+        temporary = None
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(body)
             os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
+            os.link(temporary, path)
+        except FileExistsError:
+            log.info("rendition %r was stored first by another writer", name)
         except OSError as exc:
             log.warning("filesystem write failed for %r: %s", name, exc)
             raise StorageFailed() from exc
+        finally:
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
 
     def ping(self) -> None:
         try:
