@@ -43,6 +43,8 @@ DEFAULTS = {
     "RESIZER_IO_WORKERS": 32,
     # Under the CDN's usual 30 s origin timeout, so the CDN sees our 504 rather than its own.
     "RESIZER_DEADLINE_SECONDS": 20.0,
+    # resizer_purge also invalidates the purged URLs on this CloudFront distribution ("" → no CDN step).
+    "RESIZER_CLOUDFRONT_DISTRIBUTION_ID": "",
 }
 
 
@@ -56,6 +58,7 @@ class Config:
     queue_limit: int
     io_workers: int
     deadline: float
+    cloudfront_distribution: str = ""
 
 
 def setting(name: str):
@@ -122,6 +125,7 @@ def config() -> Config:
         queue_limit=queue_limit,
         io_workers=int(_positive("RESIZER_IO_WORKERS")),
         deadline=float(_positive("RESIZER_DEADLINE_SECONDS", float)),
+        cloudfront_distribution=str(setting("RESIZER_CLOUDFRONT_DISTRIBUTION_ID") or ""),
     )
 
 

@@ -8,6 +8,9 @@ timeouts → 504. The messages say what failed, never which bucket or endpoint.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from datetime import UTC
+from email.utils import format_datetime
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -19,10 +22,11 @@ from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
 from resizer.errors import DeadlineExceeded, ResizerError, StorageFailed
-from resizer.storage import too_large
+from resizer.storage import Stat, too_large
 
 log = logging.getLogger(__name__)
 
+DELETE_BATCH = 1000  # the most keys one DeleteObjects request may name
 MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 STORED_ALREADY = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict"})
 DENIED = frozenset({"AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled"})
@@ -105,3 +109,40 @@ class S3Objects:
             self.client.head_bucket(Bucket=self.bucket)
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, "ping") from exc
+
+    def stat(self, name: str) -> Stat | None:
+        try:
+            response = self.client.head_object(Bucket=self.bucket, Key=self.key(name))
+        except (ClientError, BotoCoreError) as exc:
+            if is_missing(exc):
+                return None
+            raise translate(exc, "stat") from exc
+        metadata = {
+            "Content-Type": response.get("ContentType", ""),
+            "Cache-Control": response.get("CacheControl", ""),
+            "ETag": response.get("ETag", ""),
+            "Last-Modified": format_datetime(response["LastModified"].astimezone(UTC), usegmt=True),
+        }
+        return Stat(response["ContentLength"], {k: v for k, v in metadata.items() if v})
+
+    def list(self, prefix: str) -> Iterator[str]:
+        location = self.key("x")[:-1]  # the storage's own location prefix ("" or "loc/"), not ours to return
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=location + prefix)
+        try:
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield item["Key"][len(location) :]
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "list") from exc
+
+    def delete(self, names: list[str]) -> None:
+        for start in range(0, len(names), DELETE_BATCH):
+            batch = [{"Key": self.key(name)} for name in names[start : start + DELETE_BATCH]]
+            try:
+                response = self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+            except (ClientError, BotoCoreError) as exc:
+                raise translate(exc, "delete") from exc
+            if response.get("Errors"):
+                failed = response["Errors"][0]
+                log.warning("s3 delete of %r failed: %s", failed.get("Key"), failed.get("Code"))
+                raise StorageFailed(f"storage refused to delete {len(response['Errors'])} object(s)")

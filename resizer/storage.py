@@ -14,6 +14,10 @@ import contextlib
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from stat import S_ISREG
 from typing import Protocol
 
 from django.core.files.base import ContentFile
@@ -52,10 +56,21 @@ def too_large(size: int, limit: int) -> Unprocessable:
     return Unprocessable(f"the original is {size} bytes; the limit is {limit}")
 
 
+@dataclass(frozen=True)
+class Stat:
+    """What a store says of one object without reading it (for the operator's commands)."""
+
+    size: int
+    metadata: dict[str, str] = field(default_factory=dict)  # as stored: Content-Type, Last-Modified, …
+
+
 class Objects(Protocol):
     def read(self, name: str, max_bytes: int | None = None) -> bytes | None: ...
     def write(self, name: str, body: bytes, content_type: str, cache_control: str) -> None: ...
     def ping(self) -> None: ...
+    def stat(self, name: str) -> Stat | None: ...
+    def list(self, prefix: str) -> Iterator[str]: ...
+    def delete(self, names: list[str]) -> None: ...
 
 
 class FileObjects:
@@ -109,6 +124,37 @@ class FileObjects:
         except OSError as exc:
             raise StorageFailed("storage directory unavailable") from exc
 
+    def stat(self, name: str) -> Stat | None:
+        try:
+            info = os.stat(self.storage.path(name))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            raise StorageFailed() from exc
+        if not S_ISREG(info.st_mode):
+            return None
+        return Stat(info.st_size, {"Last-Modified": formatdate(info.st_mtime, usegmt=True)})
+
+    def list(self, prefix: str) -> Iterator[str]:
+        """Every file whose name starts with `prefix`, walking only below its deepest folder."""
+        root = self.storage.location
+        start = os.path.join(root, prefix.rpartition("/")[0])
+        for folder, _, files in os.walk(start):
+            for filename in files:
+                name = os.path.relpath(os.path.join(folder, filename), root).replace(os.sep, "/")
+                # .tmp- files are writes in flight (see write), not objects yet.
+                if name.startswith(prefix) and not filename.startswith(".tmp-"):
+                    yield name
+
+    def delete(self, names: list[str]) -> None:
+        for name in names:
+            try:
+                os.remove(self.storage.path(name))
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise StorageFailed(f"could not delete {name}") from exc
+
 
 class StorageObjects:
     """Any other Django storage (GCS, Azure, …) through the generic Storage API."""
@@ -140,6 +186,38 @@ class StorageObjects:
     def ping(self) -> None:
         try:
             self.storage.exists("healthz")
+        except Exception as exc:
+            raise StorageFailed() from exc
+
+    def stat(self, name: str) -> Stat | None:
+        try:
+            if not self.storage.exists(name):
+                return None
+            return Stat(self.storage.size(name))
+        except IsADirectoryError:  # exists() is true of folders too
+            return None
+        except Exception as exc:
+            raise StorageFailed() from exc
+
+    def list(self, prefix: str) -> Iterator[str]:
+        return (name for name in self._walk(prefix.rpartition("/")[0]) if name.startswith(prefix))
+
+    def _walk(self, folder: str) -> Iterator[str]:
+        try:
+            directories, files = self.storage.listdir(folder)
+        except FileNotFoundError:
+            return
+        except Exception as exc:
+            raise StorageFailed() from exc
+        base = f"{folder}/" if folder else ""
+        yield from (base + name for name in files)
+        for directory in directories:
+            yield from self._walk(base + directory)
+
+    def delete(self, names: list[str]) -> None:
+        try:
+            for name in names:
+                self.storage.delete(name)
         except Exception as exc:
             raise StorageFailed() from exc
 
