@@ -44,6 +44,8 @@ DEFAULTS = {
     "RESIZER_IO_WORKERS": 32,
     # Under the CDN's usual 30 s origin timeout, so the CDN sees our 504 rather than its own.
     "RESIZER_DEADLINE_SECONDS": 20.0,
+    # resizer_purge also invalidates the purged URLs on this CloudFront distribution ("" → no CDN step).
+    "RESIZER_CLOUDFRONT_DISTRIBUTION_ID": "",
     # Where the service's settings put each server's shared Prometheus directory (one per boot,
     # removed once that server is gone). Any local, writable place: an emptyDir in Kubernetes.
     "RESIZER_METRICS_DIR": tempfile.gettempdir(),
@@ -60,6 +62,7 @@ class Config:
     queue_limit: int
     io_workers: int
     deadline: float
+    cloudfront_distribution: str = ""
 
 
 def setting(name: str):
@@ -126,6 +129,7 @@ def config() -> Config:
         queue_limit=queue_limit,
         io_workers=int(_positive("RESIZER_IO_WORKERS")),
         deadline=float(_positive("RESIZER_DEADLINE_SECONDS", float)),
+        cloudfront_distribution=str(setting("RESIZER_CLOUDFRONT_DISTRIBUTION_ID") or ""),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from prometheus_client import (
@@ -23,7 +24,7 @@ from prometheus_client import (
 )
 
 from resizer.metrics_dir import alive
-from resizer.storage import Objects
+from resizer.storage import Objects, Stat
 
 # Storage calls: a warm GET is milliseconds, a retried one seconds; renders span 10 ms to seconds.
 STORAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20)
@@ -72,6 +73,16 @@ class Measured:
 
     def ping(self) -> None:
         self.objects.ping()
+
+    # The operator's calls (resizer_warm, resizer_purge, resizer_inspect): passed through untimed.
+    def stat(self, name: str) -> Stat | None:
+        return self.objects.stat(name)
+
+    def list(self, prefix: str) -> Iterator[str]:
+        return self.objects.list(prefix)
+
+    def delete(self, names: list[str]) -> None:
+        self.objects.delete(names)
 
 
 def exposition() -> tuple[bytes, str]:

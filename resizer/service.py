@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from resizer import headers, pipeline
 from resizer.conf import Config, config
-from resizer.errors import DeadlineExceeded, ResizerError
+from resizer.errors import DeadlineExceeded, ResizerError, StorageFailed
 from resizer.headers import Reply
 from resizer.metrics import Measured
 from resizer.pipeline import Rendered
@@ -132,6 +132,22 @@ class Service:
         except (ResizerError, TimeoutError) as exc:
             log.warning("not ready: %s", getattr(exc, "message", "storage timed out"))
             return False
+        return True
+
+    async def warm(self, spec: RenditionSpec, output: str | None) -> bool:
+        """Render and store one rendition unless it is stored already (resizer_warm).
+
+        True when it rendered, False when it was there. Unlike a request, which serves an image
+        it could not store, warming fails when the rendition is not stored: that is its purpose.
+        """
+        name = rendition_name(self.grammar.option_parts(spec.expanded), spec.key, output)
+        if await self.pools.io(self.renditions.stat, name) is not None:
+            return False
+        found = await self.flights.run(name, lambda: self._rendition(spec, output, name, Timing()))
+        if found.cache == "hit":  # a request stored it meanwhile
+            return False
+        if await self.pools.io(self.renditions.stat, name) is None:
+            raise StorageFailed("rendered, but the renditions storage did not keep it")
         return True
 
 

@@ -13,13 +13,14 @@ from tests.test_overload import together
 MIB = 1 << 20
 RENDER_WORKERS, QUEUE_LIMIT = 2, 2
 MAX_SOURCE_BYTES, MAX_SOURCE_PIXELS = 8 * MIB, 12_500_000
-BYTES_PER_PIXEL, COPIES = 4, 2  # Pillow keeps RGB in 4 bytes; a decoded image and one working copy
+BYTES_PER_PIXEL = 4  # Pillow keeps RGB in 4 bytes
+OUTPUT_CANVAS = 4096 * 4096 * BYTES_PER_PIXEL  # RESIZER_MAX_DIMENSION² at its default
 
 
 def bound_mib() -> float:
-    """README, "Capacity and memory": (R + Q) × S + R × P × 4 × 2, above the idle process."""
+    """README, "Capacity and memory": (R + Q) × S + R × (P × 4 B + O), above the idle process."""
     originals = (RENDER_WORKERS + QUEUE_LIMIT) * MAX_SOURCE_BYTES
-    pixels = RENDER_WORKERS * MAX_SOURCE_PIXELS * BYTES_PER_PIXEL * COPIES
+    pixels = RENDER_WORKERS * (MAX_SOURCE_PIXELS * BYTES_PER_PIXEL + OUTPUT_CANVAS)
     return (originals + pixels) / MIB
 
 
