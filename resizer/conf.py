@@ -8,6 +8,7 @@ A bad value fails at boot with an ImproperlyConfigured that names the setting.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 
@@ -45,6 +46,9 @@ DEFAULTS = {
     "RESIZER_DEADLINE_SECONDS": 20.0,
     # resizer_purge also invalidates the purged URLs on this CloudFront distribution ("" → no CDN step).
     "RESIZER_CLOUDFRONT_DISTRIBUTION_ID": "",
+    # Where the service's settings put each server's shared Prometheus directory (one per boot,
+    # removed once that server is gone). Any local, writable place: an emptyDir in Kubernetes.
+    "RESIZER_METRICS_DIR": tempfile.gettempdir(),
 }
 
 
