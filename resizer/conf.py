@@ -44,6 +44,10 @@ DEFAULTS = {
     "RESIZER_IO_WORKERS": 32,
     # Under the CDN's usual 30 s origin timeout, so the CDN sees our 504 rather than its own.
     "RESIZER_DEADLINE_SECONDS": 20.0,
+    # Hot renditions kept in memory per worker: warm requests skip the storage round trip. The
+    # age bound is how long a purged rendition may still be served from a worker's memory.
+    "RESIZER_HOT_CACHE_BYTES": 32 * 1024 * 1024,
+    "RESIZER_HOT_CACHE_SECONDS": 60.0,
     # resizer_purge also invalidates the purged URLs on this CloudFront distribution ("" → no CDN step).
     "RESIZER_CLOUDFRONT_DISTRIBUTION_ID": "",
     # Where the service's settings put each server's shared Prometheus directory (one per boot,
@@ -62,6 +66,8 @@ class Config:
     queue_limit: int
     io_workers: int
     deadline: float
+    hot_cache_bytes: int
+    hot_cache_seconds: float
     cloudfront_distribution: str = ""
 
 
@@ -73,6 +79,14 @@ def _positive(name: str, kind: type = int) -> int | float:
     value = setting(name)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise ImproperlyConfigured(f"{name} must be a positive number, not {value!r}")
+    return kind(value)
+
+
+def _non_negative(name: str, kind: type = int) -> int | float:
+    value = setting(name)
+    allowed = (int, float) if kind is float else int
+    if isinstance(value, bool) or not isinstance(value, allowed) or value < 0:
+        raise ImproperlyConfigured(f"{name} must be a number ≥ 0, not {value!r}")
     return kind(value)
 
 
@@ -117,18 +131,17 @@ def config() -> Config:
         widths=_widths(),
         presets_only=bool(setting("RESIZER_PRESETS_ONLY")),
     )
-    queue_limit = setting("RESIZER_QUEUE_LIMIT")
-    if isinstance(queue_limit, bool) or not isinstance(queue_limit, int) or queue_limit < 0:
-        raise ImproperlyConfigured(f"RESIZER_QUEUE_LIMIT must be an integer ≥ 0, not {queue_limit!r}")
     return Config(
         grammar=_grammar(),
         policy=policy,
         limits=limits,
         base_url=str(setting("RESIZER_BASE_URL")).rstrip("/"),
         render_workers=int(_positive("RESIZER_RENDER_WORKERS")),
-        queue_limit=queue_limit,
+        queue_limit=int(_non_negative("RESIZER_QUEUE_LIMIT")),
         io_workers=int(_positive("RESIZER_IO_WORKERS")),
         deadline=float(_positive("RESIZER_DEADLINE_SECONDS", float)),
+        hot_cache_bytes=int(_non_negative("RESIZER_HOT_CACHE_BYTES")),
+        hot_cache_seconds=float(_non_negative("RESIZER_HOT_CACHE_SECONDS", float)),
         cloudfront_distribution=str(setting("RESIZER_CLOUDFRONT_DISTRIBUTION_ID") or ""),
     )
 

@@ -86,14 +86,17 @@ def image(
     vary: bool,
     if_none_match: str | None = None,
     head: bool = False,
+    tag: str | None = None,
+    kind: str | None = None,
 ) -> Reply:
-    tag = etag(body)
+    """200 with the image, or 304. `tag` and `kind` may be given when known (hot cache)."""
+    tag = tag or etag(body)
     headers = {"ETag": tag, "Cache-Control": cache_control(200, immutable)}
     if vary:
         headers["Vary"] = "Accept"
     if matches(if_none_match, tag):
         return Reply(304, _common(headers))
-    headers = {"Content-Type": content_type(body), "Content-Length": str(len(body)), **headers}
+    headers = {"Content-Type": kind or content_type(body), "Content-Length": str(len(body)), **headers}
     return Reply(200, _common(headers), b"" if head else body)
 
 

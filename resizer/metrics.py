@@ -74,6 +74,9 @@ class Measured:
     def ping(self) -> None:
         self.objects.ping()
 
+    def prepare(self) -> None:
+        self.objects.prepare()
+
     # The operator's calls (resizer_warm, resizer_purge, resizer_inspect): passed through untimed.
     def stat(self, name: str) -> Stat | None:
         return self.objects.stat(name)

@@ -16,6 +16,7 @@ from resizer import headers, pipeline
 from resizer.conf import Config, config
 from resizer.errors import DeadlineExceeded, ResizerError, StorageFailed
 from resizer.headers import Reply
+from resizer.hot import HotCache
 from resizer.metrics import Measured
 from resizer.pipeline import Rendered
 from resizer.render import Pools, SingleFlight, Slot
@@ -42,6 +43,12 @@ class Service:
         self.renditions = renditions
         self.pools = Pools(config.render_workers, config.queue_limit, config.io_workers)
         self.flights = SingleFlight()
+        self.hot = HotCache(config.hot_cache_bytes, config.hot_cache_seconds)
+
+    async def start(self) -> None:
+        """Build at startup what the first request would otherwise pay for: the storage clients."""
+        await self.pools.io(self.originals.prepare)
+        await self.pools.io(self.renditions.prepare)
 
     async def respond(
         self, method: str, path: bytes | str, accept: str | None = None, if_none_match: str | None = None
@@ -81,14 +88,21 @@ class Service:
         # finds the stored rendition instead of rendering again.
         # The request that starts the flight times it in its own trace (errors included); those
         # that join it take the figures of the work that answered them.
-        found = await self.flights.run(name, lambda: self._rendition(spec, output, name, trace.timing))
-        trace.cache, trace.timing = found.cache, found.timing
+        entry = self.hot.get(name)
+        if entry is None:
+            found = await self.flights.run(name, lambda: self._rendition(spec, output, name, trace.timing))
+            trace.cache, trace.timing = found.cache, found.timing
+            entry = self.hot.put(name, found.body)
+        else:
+            trace.cache = "hit"
         reply = headers.image(
-            found.body,
+            entry.body,
             immutable=spec.version is not None,
             vary=spec.format == "auto",
             if_none_match=if_none_match,
             head=head,
+            tag=entry.etag,
+            kind=entry.content_type,
         )
         reply.headers["Server-Timing"] = trace.server_timing()
         return reply

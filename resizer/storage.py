@@ -68,6 +68,7 @@ class Objects(Protocol):
     def read(self, name: str, max_bytes: int | None = None) -> bytes | None: ...
     def write(self, name: str, body: bytes, content_type: str, cache_control: str) -> None: ...
     def ping(self) -> None: ...
+    def prepare(self) -> None: ...
     def stat(self, name: str) -> Stat | None: ...
     def list(self, prefix: str) -> Iterator[str]: ...
     def delete(self, names: list[str]) -> None: ...
@@ -117,6 +118,9 @@ class FileObjects:
             if temporary is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
+
+    def prepare(self) -> None:
+        """Nothing to build ahead of the first request."""
 
     def ping(self) -> None:
         try:
@@ -182,6 +186,9 @@ class StorageObjects:
         except Exception as exc:
             log.warning("storage write failed for %r: %s", name, exc)
             raise StorageFailed() from exc
+
+    def prepare(self) -> None:
+        """Nothing to build ahead of the first request."""
 
     def ping(self) -> None:
         try:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from resizer import headers, metrics
+from resizer.asgi import media_path
 from resizer.headers import Reply
-from resizer.service import MEDIA_PREFIX, service
+from resizer.service import service
 
 
 async def media(request: HttpRequest, path: str) -> HttpResponse:
@@ -37,11 +38,9 @@ async def prometheus(request: HttpRequest) -> HttpResponse:
 
 
 def raw_media_path(request: HttpRequest) -> bytes:
-    """The path after /media/ exactly as sent, so that it is percent-decoded once, by us."""
-    scope = getattr(request, "scope", {})
-    raw = scope.get("raw_path") or request.path.encode("utf-8")
-    raw = raw.removeprefix(scope.get("root_path", "").encode("utf-8"))
-    return raw.removeprefix(MEDIA_PREFIX.encode("ascii"))
+    """The path after /media/ exactly as sent (ASGI), so that it is percent-decoded once, by us."""
+    scope = getattr(request, "scope", None) or {"path": request.path}
+    return media_path(scope)
 
 
 def as_response(reply: Reply) -> HttpResponse:

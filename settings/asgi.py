@@ -7,5 +7,11 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
+django_application = get_asgi_application()
 
-application = get_asgi_application()
+# Imported once the settings are loaded: they prepare the metrics directory that resizer's
+# metrics module reads when it is imported.
+from resizer.asgi import MediaApp  # noqa: E402
+
+# /media/ goes straight to the service (resizer.asgi); everything else through Django.
+application = MediaApp(django_application)

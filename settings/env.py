@@ -59,7 +59,7 @@ class Env:
             raise ImproperlyConfigured(f"{name} must be an integer ≥ {minimum}, not {value!r}")
         return int(value)
 
-    def float(self, name: str, default: float) -> float:
+    def float(self, name: str, default: float, zero: bool = False) -> float:
         value = self.raw(name)
         if value is None:
             return default
@@ -67,8 +67,9 @@ class Env:
             number = float(value)
         except ValueError:
             number = -1.0
-        if not 0 < number < float("inf"):
-            raise ImproperlyConfigured(f"{name} must be a positive number, not {value!r}")
+        if not (number >= 0 if zero else number > 0) or number == float("inf"):
+            kind = "a number ≥ 0" if zero else "a positive number"
+            raise ImproperlyConfigured(f"{name} must be {kind}, not {value!r}")
         return number
 
     def list(self, name: str) -> list[str]:

@@ -66,7 +66,8 @@ def test_credentials_without_rights_are_502_and_not_ready(seaweed, start_server,
 
 def test_a_rendition_that_cannot_be_stored_is_still_served(seaweed, start_server, key_prefix: str) -> None:
     seaweed.put("originals", f"{key_prefix}/cat.jpg", jpeg())
-    server = start_server(seaweed.env("reader"))  # reads work, writes are denied
+    # Reads work, writes are denied; the hot cache is off so that the second request goes to storage.
+    server = start_server({**seaweed.env("reader"), "RESIZER_HOT_CACHE_BYTES": "0"})
     for _ in range(2):
         response = server.get(f"/media/w_100/{key_prefix}/cat.jpg")
         assert response.status == 200

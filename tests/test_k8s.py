@@ -12,6 +12,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from resizer.conf import DEFAULTS
 from tests.conftest import Backend
 from tests.support.deploy import (
     K8S,
@@ -114,13 +115,14 @@ def test_the_grace_period_outlasts_the_prestop_sleep_and_the_graceful_shutdown()
 
 
 def test_memory_is_sized_by_the_formula_from_the_configmap() -> None:
-    """uvicorn workers × (90 MiB + RESIZER_RENDER_WORKERS × (pixels × 4 B + original + output)),
+    """uvicorn workers × (90 MiB + hot cache + RESIZER_RENDER_WORKERS × (pixels × 4 B + original + output)),
     plus the originals that queued renders hold (RESIZER_QUEUE_LIMIT × RESIZER_MAX_SOURCE_BYTES)."""
     values = {name: int(value) for name, value in settings().items() if value.isdigit()}
     decoded = values["RESIZER_MAX_SOURCE_PIXELS"] * 4 / MIB
     original = values["RESIZER_MAX_SOURCE_BYTES"] / MIB
     output = values["RESIZER_MAX_DIMENSION"] ** 2 * 4 / MIB  # the largest image the encoder is handed
-    need = 90 + values["RESIZER_RENDER_WORKERS"] * (decoded + original + output)
+    hot = values.get("RESIZER_HOT_CACHE_BYTES", DEFAULTS["RESIZER_HOT_CACHE_BYTES"]) / MIB
+    need = 90 + hot + values["RESIZER_RENDER_WORKERS"] * (decoded + original + output)
     need += values["RESIZER_QUEUE_LIMIT"] * original
     resources = deployment_container()["resources"]
     limit = mebibytes(resources["limits"]["memory"])

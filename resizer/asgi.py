@@ -1,0 +1,76 @@
+"""A lean ASGI path for /media/, in front of Django (as whitenoise sits in front for static files).
+
+A warm hit is a dictionary lookup and two `send` calls; Django's request stack (request object,
+middleware, URL resolver, response object) costs more than that many times over, so media
+requests go straight to `Service.respond`, the same story the Django view tells. Everything else
+(the demo page, /healthz, /readyz, /metrics, static files) goes to Django.
+
+It also answers the ASGI lifespan protocol, which Django does not speak: at startup it builds the
+service (storage clients, pools) so that the first request does not pay for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from resizer.service import MEDIA_PREFIX, service
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_PREFIX = MEDIA_PREFIX.encode("ascii")
+
+
+class MediaApp:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(MEDIA_PREFIX):
+            await self.media(scope, send)
+        elif scope["type"] == "lifespan":
+            await lifespan(receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def media(self, scope: Scope, send: Send) -> None:
+        accept = if_none_match = None
+        for name, value in scope["headers"]:
+            if name == b"accept":
+                accept = value.decode("latin-1")
+            elif name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+        reply = await service().respond(scope["method"], media_path(scope), accept, if_none_match)
+        headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers.items()]
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        await send({"type": "http.response.body", "body": reply.body})
+
+
+def media_path(scope: Scope) -> bytes:
+    """The path after /media/ exactly as sent, so that it is percent-decoded once, by the service."""
+    raw = scope.get("raw_path") or scope["path"].encode("utf-8")
+    raw = raw.removeprefix(scope.get("root_path", "").encode("utf-8"))
+    return raw.removeprefix(_PREFIX)
+
+
+async def lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            try:
+                await service().start()
+            except Exception as exc:  # a bad configuration must stop the worker, with its reason
+                log.exception("startup failed")
+                await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                return
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

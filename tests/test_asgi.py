@@ -1,0 +1,47 @@
+"""The lean ASGI path: /media/ straight to the service, the rest through Django, lifespan answered."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from django.test import AsyncClient
+
+from tests.support.images import decode, jpeg
+
+
+def test_media_bypasses_django_and_everything_else_does_not(start_server, data_dir) -> None:
+    (data_dir / "originals" / "cat.jpg").write_bytes(jpeg())
+    server = start_server({"RESIZER_DATA_DIR": str(data_dir)})
+    media = server.get("/media/w_100/cat.jpg")
+    assert media.status == 200 and decode(media.body).size == (100, 75)
+    # Django's SecurityMiddleware adds Referrer-Policy to what it answers; the lean path does not.
+    assert media.header("Referrer-Policy") is None
+    assert server.get("/healthz").header("Referrer-Policy") == "same-origin"
+    assert "lifespan" not in server.log()  # uvicorn's "lifespan unsupported" notice is gone
+
+
+def test_purged_renditions_leave_memory_within_the_hot_cache_age(start_server, data_dir) -> None:
+    (data_dir / "originals" / "cat.jpg").write_bytes(jpeg())
+    server = start_server({"RESIZER_DATA_DIR": str(data_dir), "RESIZER_HOT_CACHE_SECONDS": "1"})
+    first = server.get("/media/w_100/cat.jpg")
+    assert first.status == 200
+    (data_dir / "renditions" / "cat.jpg" / "w_100.jpg").unlink()  # a purge
+    (data_dir / "originals" / "cat.jpg").unlink()
+    assert server.get("/media/w_100/cat.jpg").body == first.body  # from memory
+    time.sleep(1.1)
+    assert server.get("/media/w_100/cat.jpg").status == 404
+
+
+def test_the_django_view_tells_the_same_story() -> None:
+    """Sites that mount resizer.urls without the lean app get the same answers."""
+
+    async def scenario() -> tuple:
+        client = AsyncClient()
+        return await client.get("/media/h_5/w_0010/cat.jpg?x=1"), await client.get("/media/w_10/nope/cat.jpg")
+
+    redirect, missing = asyncio.run(scenario())
+    assert redirect.status_code == 301
+    assert redirect["Location"] == "/media/w_10/h_5/cat.jpg"
+    assert redirect["Cache-Control"] == "public, max-age=31536000"
+    assert missing.status_code == 404 and missing.content == b"no such original\n"
