@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from PIL import Image, ImageFilter
+from PIL import Image, ImageFilter, ImageOps
 
 from resizer import geometry
 from resizer.spec import RenditionSpec
@@ -42,7 +42,8 @@ def energy(image: Image.Image) -> Image.Image:
     scale = SAMPLE / max(image.size)
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     small = image.convert("RGB").resize(size, Image.Resampling.BOX) if scale < 1 else image.convert("RGB")
-    edges = small.convert("L").filter(ImageFilter.FIND_EDGES)
+    # FIND_EDGES sees an edge all along the frame's own border: blank it out.
+    edges = ImageOps.expand(ImageOps.crop(small.convert("L").filter(ImageFilter.FIND_EDGES), 1), 1, 0)
     saturation = small.convert("HSV").getchannel("S")
     return Image.blend(edges, saturation, SATURATION_WEIGHT)
 
