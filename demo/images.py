@@ -55,11 +55,8 @@ def badge(size: int = 1200) -> Image.Image:
 
 
 def portrait(width: int = 1800, height: int = 2400) -> Image.Image:
-    """A tall image, stored sideways with EXIF orientation 6, as phones do."""
-    image = landscape(height, width).transpose(Image.Transpose.ROTATE_90).resize((width, height))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, width, int(height * 0.06)), fill=(240, 240, 240))  # marks the top edge
-    return image
+    """A tall dusk scene (the demo stores it sideways with EXIF orientation 6, as phones do)."""
+    return landscape(width, height)
 
 
 def encoded() -> dict[str, bytes]:

@@ -12,4 +12,18 @@ def image_url(source: Any, **options: Any) -> str:
     return build(source, **options)
 
 
-__all__ = ["image_url"]
+def image_srcset(source: Any, widths: Any = None, **options: Any) -> str:
+    """A srcset value, one candidate per width (`"320,640"` or a list); no I/O."""
+    from resizer.links import image_srcset as build
+
+    return build(source, widths, **options)
+
+
+def image_picture(source: Any, widths: Any = None, **options: Any) -> str:
+    """<picture> markup: one <source> per format, an <img> with srcset, sizes and size; no I/O."""
+    from resizer.markup import picture
+
+    return picture(source, widths, **options)
+
+
+__all__ = ["image_picture", "image_srcset", "image_url"]

@@ -8,6 +8,7 @@ A bad value fails at boot with an ImproperlyConfigured that names the setting.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 
@@ -43,6 +44,11 @@ DEFAULTS = {
     "RESIZER_IO_WORKERS": 32,
     # Under the CDN's usual 30 s origin timeout, so the CDN sees our 504 rather than its own.
     "RESIZER_DEADLINE_SECONDS": 20.0,
+    # resizer_purge also invalidates the purged URLs on this CloudFront distribution ("" → no CDN step).
+    "RESIZER_CLOUDFRONT_DISTRIBUTION_ID": "",
+    # Where the service's settings put each server's shared Prometheus directory (one per boot,
+    # removed once that server is gone). Any local, writable place: an emptyDir in Kubernetes.
+    "RESIZER_METRICS_DIR": tempfile.gettempdir(),
 }
 
 
@@ -56,6 +62,7 @@ class Config:
     queue_limit: int
     io_workers: int
     deadline: float
+    cloudfront_distribution: str = ""
 
 
 def setting(name: str):
@@ -122,6 +129,7 @@ def config() -> Config:
         queue_limit=queue_limit,
         io_workers=int(_positive("RESIZER_IO_WORKERS")),
         deadline=float(_positive("RESIZER_DEADLINE_SECONDS", float)),
+        cloudfront_distribution=str(setting("RESIZER_CLOUDFRONT_DISTRIBUTION_ID") or ""),
     )
 
 

@@ -1,13 +1,24 @@
-"""Rendition URLs for templates and Python code: canonical, signed, prefixed; never any I/O."""
+"""Rendition URLs and srcset candidates for templates and Python code: canonical, signed, prefixed.
+
+Never any I/O: no file is opened and no storage is called. The original's size, when known, comes
+from the caller (`original_size=`) or from the model's dimension fields (ImageField width_field and
+height_field), and the rendered size is computed with the pipeline's own geometry.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from resizer import geometry
 from resizer.conf import config
-from resizer.spec import encode_path
+from resizer.errors import ResizerError
+from resizer.spec import ParsedURL, RenditionSpec, encode_path
 
 MEDIA_PREFIX = "/media/"
+
+Size = tuple[int, int]
 
 
 def source_key(source: Any) -> str:
@@ -18,10 +29,100 @@ def source_key(source: Any) -> str:
     return key
 
 
-def image_url(source: Any, **options: Any) -> str:
+def known_size(source: Any, given: Any = None) -> Size | None:
+    """The original's upright size: `given` ("3200x2000" or (w, h)), else the model's dimension fields.
+
+    Reads the fields' values from the instance; never `FieldFile.width`, which opens the file.
+    """
+    if given:
+        width, height = given.lower().split("x") if isinstance(given, str) else given
+        return int(width), int(height)
+    field, instance = getattr(source, "field", None), getattr(source, "instance", None)
+    names = getattr(field, "width_field", None), getattr(field, "height_field", None)
+    if instance is None or not all(names):
+        return None
+    width, height = (getattr(instance, name, None) for name in names)
+    return (width, height) if isinstance(width, int) and isinstance(height, int) and width and height else None
+
+
+def make_spec(source: Any, **options: Any) -> RenditionSpec:
+    """A validated spec, refused here (ValueError) when the service would refuse its URL (400/403)."""
     settings = config()
-    spec = settings.grammar.make(source_key(source), **options)
+    key = source_key(source)
+    options = {name: value for name, value in options.items() if value is not None}
+    try:
+        spec = settings.grammar.make(key, **options)
+        parsed = ParsedURL(spec, None, True, frozenset(options), settings.grammar.build_path(spec))
+        settings.policy.check_width(parsed)
+        settings.policy.check_presets_only(parsed)
+    except ResizerError as exc:
+        raise ValueError(f"image {key!r}: {exc.message}") from None
+    return spec
+
+
+def media_path(spec: RenditionSpec) -> str:
+    """`/media/s_<sig>/<canonical path>`, percent-encoded: no space, quote, `&`, `<` or comma is left."""
+    settings = config()
     path = settings.grammar.build_path(spec)
     signature = settings.policy.signature_for(path)
     signed = f"s_{signature}/" if signature else ""
-    return f"{settings.base_url}{MEDIA_PREFIX}{signed}{encode_path(path)}"
+    return f"{MEDIA_PREFIX}{signed}{encode_path(path)}"
+
+
+def url_for(spec: RenditionSpec) -> str:
+    return config().base_url + media_path(spec)
+
+
+def image_url(source: Any, **options: Any) -> str:
+    return url_for(make_spec(source, **options))
+
+
+def rendered_size(spec: RenditionSpec, original: Size | None) -> Size | None:
+    """The rendition's size in pixels, by the pipeline's geometry (never enlarged, rounded half up)."""
+    return geometry.plan(original, spec).canvas if original else None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    spec: RenditionSpec
+    url: str
+    width: int  # the w descriptor: the rendered width when the original's size is known
+    size: Size | None  # the rendered size, when known
+
+
+def parse_widths(widths: Any) -> list[int]:
+    """`"320,640,960"` or a list of ints; None falls back to RESIZER_WIDTHS."""
+    if widths is None:
+        allowed = config().policy.widths
+        if not allowed:
+            raise ValueError("give widths='320,640,…' (or set RESIZER_WIDTHS)")
+        return sorted(allowed)
+    items = widths.split(",") if isinstance(widths, str) else widths
+    return sorted({int(item) for item in items})
+
+
+def candidates(source: Any, widths: Any = None, original: Size | None = None, **options: Any) -> list[Candidate]:
+    """One candidate per width, narrowest first.
+
+    When the original's size is known, each candidate advertises the width it will really have:
+    a width beyond the original renders at the original's width (never enlarge), so it is
+    advertised as that, and only the first URL that reaches a given width is kept.
+    """
+    if "w" in options or "dpr" in options:
+        raise ValueError("srcset candidates set w from widths and use w descriptors: no w= or dpr= here")
+    found: dict[int, Candidate] = {}
+    for width in parse_widths(widths):
+        spec = make_spec(source, w=width, **options)
+        size = rendered_size(spec, original)
+        advertised = size[0] if size else width
+        found.setdefault(advertised, Candidate(spec, url_for(spec), advertised, size))
+    return list(found.values())
+
+
+def srcset(found: Iterable[Candidate]) -> str:
+    # URLs come percent-encoded (media_path), so a comma in a key cannot split a candidate.
+    return ", ".join(f"{candidate.url} {candidate.width}w" for candidate in found)
+
+
+def image_srcset(source: Any, widths: Any = None, original_size: Any = None, **options: Any) -> str:
+    return srcset(candidates(source, widths, known_size(source, original_size), **options))

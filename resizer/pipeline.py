@@ -49,6 +49,9 @@ def render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits)
         return _render(data, spec, output, limits)
     except ResizerError:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Image.open refuses from the header alone (AppConfig.ready sets its limit process-wide).
+        raise Unprocessable(f"the original is over the limit of {limits.max_source_pixels} pixels") from exc
     except Exception as exc:  # Pillow signals bad input with many exception types
         log.info("undecodable original %r: %s: %s", spec.key, type(exc).__name__, exc)
         raise Unprocessable("the original could not be decoded as an image") from exc

@@ -8,6 +8,10 @@ timeouts → 504. The messages say what failed, never which bucket or endpoint.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from datetime import UTC
+from email.utils import format_datetime
+from functools import cached_property
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -19,11 +23,13 @@ from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
 from resizer.errors import DeadlineExceeded, ResizerError, StorageFailed
-from resizer.storage import too_large
+from resizer.storage import Stat, too_large
 
 log = logging.getLogger(__name__)
 
+DELETE_BATCH = 1000  # the most keys one DeleteObjects request may name
 MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
+STORED_ALREADY = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict"})
 DENIED = frozenset({"AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled"})
 
 
@@ -43,14 +49,21 @@ def is_missing(exc: Exception) -> bool:
     return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code", "") in MISSING
 
 
+def is_stored_already(exc: Exception) -> bool:
+    """A conditional put lost: 412 (the key exists) or, on AWS, 409 while another conditional
+    put of the same key is in flight (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-requests.html)."""
+    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code", "") in STORED_ALREADY
+
+
 class S3Objects:
     def __init__(self, storage: S3Storage) -> None:
         self.storage = storage
         self.bucket = storage.bucket_name
 
-    @property
+    @cached_property
     def client(self):
-        # The storage keeps one boto3 resource per thread; its client is thread-safe to reuse.
+        # One client for every storage thread: boto3 clients are thread-safe, and building one
+        # per thread (the storage's resource is per thread) cost each new thread ~100 ms of GIL.
         return self.storage.connection.meta.client
 
     def key(self, name: str) -> str:
@@ -71,6 +84,12 @@ class S3Objects:
             raise translate(exc, "read") from exc
 
     def write(self, name: str, body: bytes, content_type: str, cache_control: str) -> None:
+        """Store a rendition unless one is there: replicas racing on one miss store one object.
+
+        `If-None-Match: *` makes the put conditional; S3 answers 412 when the key exists (another
+        replica stored it first, or our own earlier attempt whose answer botocore retried).
+        Renditions are deterministic, so theirs is as good as ours: not an error.
+        """
         try:
             self.client.put_object(
                 Bucket=self.bucket,
@@ -78,8 +97,12 @@ class S3Objects:
                 Body=body,
                 ContentType=content_type,
                 CacheControl=cache_control,
+                IfNoneMatch="*",
             )
         except (ClientError, BotoCoreError) as exc:
+            if is_stored_already(exc):
+                log.info("rendition %r was stored first by another writer", name)
+                return
             log.warning("s3 write of %r failed: %s", name, exc)
             raise translate(exc, "write") from exc
 
@@ -88,3 +111,40 @@ class S3Objects:
             self.client.head_bucket(Bucket=self.bucket)
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, "ping") from exc
+
+    def stat(self, name: str) -> Stat | None:
+        try:
+            response = self.client.head_object(Bucket=self.bucket, Key=self.key(name))
+        except (ClientError, BotoCoreError) as exc:
+            if is_missing(exc):
+                return None
+            raise translate(exc, "stat") from exc
+        metadata = {
+            "Content-Type": response.get("ContentType", ""),
+            "Cache-Control": response.get("CacheControl", ""),
+            "ETag": response.get("ETag", ""),
+            "Last-Modified": format_datetime(response["LastModified"].astimezone(UTC), usegmt=True),
+        }
+        return Stat(response["ContentLength"], {k: v for k, v in metadata.items() if v})
+
+    def list(self, prefix: str) -> Iterator[str]:
+        location = self.key("x")[:-1]  # the storage's own location prefix ("" or "loc/"), not ours to return
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=location + prefix)
+        try:
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield item["Key"][len(location) :]
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "list") from exc
+
+    def delete(self, names: list[str]) -> None:
+        for start in range(0, len(names), DELETE_BATCH):
+            batch = [{"Key": self.key(name)} for name in names[start : start + DELETE_BATCH]]
+            try:
+                response = self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+            except (ClientError, BotoCoreError) as exc:
+                raise translate(exc, "delete") from exc
+            if response.get("Errors"):
+                failed = response["Errors"][0]
+                log.warning("s3 delete of %r failed: %s", failed.get("Key"), failed.get("Code"))
+                raise StorageFailed(f"storage refused to delete {len(response['Errors'])} object(s)")

@@ -1,7 +1,8 @@
 """The serving story, framework-neutral: a request path in, a Reply out.
 
 parse → policy → canonical redirect → rendition stored? → otherwise fetch, render, store → reply.
-The Django view (views.py) is a thin adapter around `Service.respond`.
+The Django view (views.py) is a thin adapter around `Service.respond`, which also records each
+request (metrics, the JSON log line, Server-Timing: trace.py) so that any adapter gets them.
 """
 
 from __future__ import annotations
@@ -9,18 +10,28 @@ from __future__ import annotations
 import asyncio
 import logging
 from functools import cache
+from typing import NamedTuple
 
 from resizer import headers, pipeline
 from resizer.conf import Config, config
-from resizer.errors import DeadlineExceeded, ResizerError
+from resizer.errors import DeadlineExceeded, ResizerError, StorageFailed
 from resizer.headers import Reply
-from resizer.render import Pools, SingleFlight
+from resizer.metrics import Measured
+from resizer.pipeline import Rendered
+from resizer.render import Pools, SingleFlight, Slot
 from resizer.spec import ParsedURL, RenditionSpec, decode_path, encode_path
 from resizer.storage import Objects, fetch_original, originals, rendition_name, renditions
+from resizer.trace import Timing, Trace
 
 log = logging.getLogger(__name__)
 
 MEDIA_PREFIX = "/media/"
+
+
+class Found(NamedTuple):
+    body: bytes
+    cache: str  # "hit": read from the renditions storage; "miss": rendered now
+    timing: Timing
 
 
 class Service:
@@ -36,18 +47,29 @@ class Service:
         self, method: str, path: bytes | str, accept: str | None = None, if_none_match: str | None = None
     ) -> Reply:
         """Answer GET/HEAD for `path` (the part after /media/, as sent: percent-encoded)."""
+        raw = path.decode("utf-8", "backslashreplace") if isinstance(path, bytes) else path
+        trace = Trace(method, MEDIA_PREFIX + raw)
+        reply = await self._answer(method, path, accept, if_none_match, trace)
+        trace.record(reply)
+        return reply
+
+    async def _answer(
+        self, method: str, path: bytes | str, accept: str | None, if_none_match: str | None, trace: Trace
+    ) -> Reply:
         if method not in ("GET", "HEAD"):
             return headers.method_not_allowed()
         head = method == "HEAD"
         try:
             async with asyncio.timeout(self.config.deadline):
-                return await self._respond(path, accept, if_none_match, head)
+                return await self._respond(path, accept, if_none_match, head, trace)
         except ResizerError as exc:
             return headers.error(exc, head)
         except TimeoutError:
             return headers.error(DeadlineExceeded(), head)
 
-    async def _respond(self, path: bytes | str, accept: str | None, if_none_match: str | None, head: bool) -> Reply:
+    async def _respond(
+        self, path: bytes | str, accept: str | None, if_none_match: str | None, head: bool, trace: Trace
+    ) -> Reply:
         parsed = self.grammar.parse(decode_path(path))
         self.config.policy.check(parsed)
         if not parsed.canonical:
@@ -55,32 +77,51 @@ class Service:
         spec = parsed.spec
         output = headers.accepted_format(accept) if spec.format == "auto" else spec.format
         name = rendition_name(self.grammar.option_parts(spec.expanded), spec.key, output)
-        body = await self.pools.io(self.renditions.read, name)
-        if body is None:
-            body = await self.flights.run(name, lambda: self._produce(spec, output, name))
-        return headers.image(
-            body,
+        # One flight covers the lookup too: a request arriving just after a render finished
+        # finds the stored rendition instead of rendering again.
+        # The request that starts the flight times it in its own trace (errors included); those
+        # that join it take the figures of the work that answered them.
+        found = await self.flights.run(name, lambda: self._rendition(spec, output, name, trace.timing))
+        trace.cache, trace.timing = found.cache, found.timing
+        reply = headers.image(
+            found.body,
             immutable=spec.version is not None,
             vary=spec.format == "auto",
             if_none_match=if_none_match,
             head=head,
         )
+        reply.headers["Server-Timing"] = trace.server_timing()
+        return reply
 
-    async def _produce(self, spec: RenditionSpec, output: str | None, name: str) -> bytes:
-        """A miss: fetch the original (once for concurrent renditions of it), render, store."""
+    async def _rendition(self, spec: RenditionSpec, output: str | None, name: str, timing: Timing) -> Found:
+        with timing.measure("storage"):
+            body = await self.pools.io(self.renditions.read, name)
+        if body is not None:
+            return Found(body, "hit", timing)
+        with self.pools.slot() as slot:  # taken before the download: 503 costs nothing
+            rendered = await self._produce(slot, spec, output, timing)
+            with timing.measure("storage"):
+                await self._store(slot, name, rendered, spec)
+        return Found(rendered.body, "miss", timing)
+
+    async def _produce(self, slot: Slot, spec: RenditionSpec, output: str | None, timing: Timing) -> Rendered:
+        """Fetch the original (once for concurrent renditions of it) and render it."""
         limits = self.config.limits
-        data = await self.flights.run(
-            f"original:{spec.key}",
-            lambda: self.pools.io(fetch_original, self.originals, spec.key, limits.max_source_bytes),
-        )
-        rendered = await self.pools.render(pipeline.render, data, spec, output, limits)
+        with timing.measure("storage"):
+            data = await self.flights.run(
+                f"original:{spec.key}",
+                lambda: slot.io(fetch_original, self.originals, spec.key, limits.max_source_bytes),
+            )
+        with timing.measure("render"):
+            return await slot.render(pipeline.render, data, spec, output, limits)
+
+    async def _store(self, slot: Slot, name: str, rendered: Rendered, spec: RenditionSpec) -> None:
         cache_control = headers.cache_control(200, spec.version is not None)
         try:
-            await self.pools.io(self.renditions.write, name, rendered.body, rendered.content_type, cache_control)
+            await slot.io(self.renditions.write, name, rendered.body, rendered.content_type, cache_control)
         except ResizerError as exc:
             # The image is still good: serve it; the next request renders again.
             log.warning("rendition %r not stored: %s", name, exc.message)
-        return rendered.body
 
     async def ready(self) -> bool:
         """Both storages answer (GET /readyz)."""
@@ -93,6 +134,22 @@ class Service:
             return False
         return True
 
+    async def warm(self, spec: RenditionSpec, output: str | None) -> bool:
+        """Render and store one rendition unless it is stored already (resizer_warm).
+
+        True when it rendered, False when it was there. Unlike a request, which serves an image
+        it could not store, warming fails when the rendition is not stored: that is its purpose.
+        """
+        name = rendition_name(self.grammar.option_parts(spec.expanded), spec.key, output)
+        if await self.pools.io(self.renditions.stat, name) is not None:
+            return False
+        found = await self.flights.run(name, lambda: self._rendition(spec, output, name, Timing()))
+        if found.cache == "hit":  # a request stored it meanwhile
+            return False
+        if await self.pools.io(self.renditions.stat, name) is None:
+            raise StorageFailed("rendered, but the renditions storage did not keep it")
+        return True
+
 
 def media_url(parsed: ParsedURL) -> str:
     signature = f"s_{parsed.signature}/" if parsed.signature else ""
@@ -101,4 +158,4 @@ def media_url(parsed: ParsedURL) -> str:
 
 @cache
 def service() -> Service:
-    return Service(config(), originals(), renditions())
+    return Service(config(), Measured(originals(), "originals"), Measured(renditions(), "renditions"))

@@ -159,10 +159,9 @@ def validate_key(key: str) -> None:
     if "\\" in key:
         raise BadRequest("backslash in image key")
     revealed = key
-    for _ in range(3):
-        revealed, previous = unquote(revealed), revealed
-        if revealed == previous:
-            break
+    # Decode to a fixed point: every pass that changes the text shortens it, so this ends.
+    while (decoded := unquote(revealed)) != revealed:
+        revealed = decoded
     if _CONTROL.search(revealed):
         raise BadRequest("control character in image key")
     segments = key.split("/")

@@ -3,15 +3,21 @@
 The two aliases are `originals` (read) and `renditions` (read and write). S3 storages are driven
 through their boto3 client so that a read is one GET (its Content-Length decides the size limit
 before the body is read) and a write carries Content-Type and Cache-Control. The filesystem
-storage writes through a temporary file and a rename, so no reader ever sees a partial object.
+storage writes through a temporary file and a hard link, so no reader ever sees a partial object.
+Rendition writes create, never replace: when replicas race on one miss, the first store wins.
 Any other Django storage works through the generic Storage API.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from stat import S_ISREG
 from typing import Protocol
 
 from django.core.files.base import ContentFile
@@ -50,14 +56,25 @@ def too_large(size: int, limit: int) -> Unprocessable:
     return Unprocessable(f"the original is {size} bytes; the limit is {limit}")
 
 
+@dataclass(frozen=True)
+class Stat:
+    """What a store says of one object without reading it (for the operator's commands)."""
+
+    size: int
+    metadata: dict[str, str] = field(default_factory=dict)  # as stored: Content-Type, Last-Modified, …
+
+
 class Objects(Protocol):
     def read(self, name: str, max_bytes: int | None = None) -> bytes | None: ...
     def write(self, name: str, body: bytes, content_type: str, cache_control: str) -> None: ...
     def ping(self) -> None: ...
+    def stat(self, name: str) -> Stat | None: ...
+    def list(self, prefix: str) -> Iterator[str]: ...
+    def delete(self, names: list[str]) -> None: ...
 
 
 class FileObjects:
-    """FileSystemStorage, with atomic writes (temporary file + rename)."""
+    """FileSystemStorage, with atomic create-only writes (temporary file + hard link)."""
 
     def __init__(self, storage: FileSystemStorage) -> None:
         self.storage = storage
@@ -76,23 +93,67 @@ class FileObjects:
             raise StorageFailed() from exc
 
     def write(self, name: str, body: bytes, content_type: str, cache_control: str) -> None:
+        """Create the file unless it exists, as S3's conditional put: the first writer wins.
+
+        The body goes to a temporary file that is then hard-linked to its name: link() is atomic
+        and fails when the name exists, so no reader sees a partial file and no writer replaces
+        another's (processes sharing one directory race like replicas sharing one bucket).
+        """
         path = self.storage.path(name)
+        temporary = None
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(body)
             os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
+            os.link(temporary, path)
+        except FileExistsError:
+            log.info("rendition %r was stored first by another writer", name)
         except OSError as exc:
             log.warning("filesystem write failed for %r: %s", name, exc)
             raise StorageFailed() from exc
+        finally:
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
 
     def ping(self) -> None:
         try:
             os.makedirs(self.storage.location, exist_ok=True)
         except OSError as exc:
             raise StorageFailed("storage directory unavailable") from exc
+
+    def stat(self, name: str) -> Stat | None:
+        try:
+            info = os.stat(self.storage.path(name))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            raise StorageFailed() from exc
+        if not S_ISREG(info.st_mode):
+            return None
+        return Stat(info.st_size, {"Last-Modified": formatdate(info.st_mtime, usegmt=True)})
+
+    def list(self, prefix: str) -> Iterator[str]:
+        """Every file whose name starts with `prefix`, walking only below its deepest folder."""
+        root = self.storage.location
+        start = os.path.join(root, prefix.rpartition("/")[0])
+        for folder, _, files in os.walk(start):
+            for filename in files:
+                name = os.path.relpath(os.path.join(folder, filename), root).replace(os.sep, "/")
+                # .tmp- files are writes in flight (see write), not objects yet.
+                if name.startswith(prefix) and not filename.startswith(".tmp-"):
+                    yield name
+
+    def delete(self, names: list[str]) -> None:
+        for name in names:
+            try:
+                os.remove(self.storage.path(name))
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise StorageFailed(f"could not delete {name}") from exc
 
 
 class StorageObjects:
@@ -125,6 +186,38 @@ class StorageObjects:
     def ping(self) -> None:
         try:
             self.storage.exists("healthz")
+        except Exception as exc:
+            raise StorageFailed() from exc
+
+    def stat(self, name: str) -> Stat | None:
+        try:
+            if not self.storage.exists(name):
+                return None
+            return Stat(self.storage.size(name))
+        except IsADirectoryError:  # exists() is true of folders too
+            return None
+        except Exception as exc:
+            raise StorageFailed() from exc
+
+    def list(self, prefix: str) -> Iterator[str]:
+        return (name for name in self._walk(prefix.rpartition("/")[0]) if name.startswith(prefix))
+
+    def _walk(self, folder: str) -> Iterator[str]:
+        try:
+            directories, files = self.storage.listdir(folder)
+        except FileNotFoundError:
+            return
+        except Exception as exc:
+            raise StorageFailed() from exc
+        base = f"{folder}/" if folder else ""
+        yield from (base + name for name in files)
+        for directory in directories:
+            yield from self._walk(base + directory)
+
+    def delete(self, names: list[str]) -> None:
+        try:
+            for name in names:
+                self.storage.delete(name)
         except Exception as exc:
             raise StorageFailed() from exc
 

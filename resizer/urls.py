@@ -9,4 +9,5 @@ urlpatterns = [
     re_path(r"(?s)^media/(?P<path>.*)$", views.media, name="resizer-media"),
     path("healthz", views.healthz, name="resizer-healthz"),
     path("readyz", views.readyz, name="resizer-readyz"),
+    path("metrics", views.prometheus, name="resizer-metrics"),
 ]

@@ -1,10 +1,10 @@
-"""Django adapters: the async media view and the health endpoints."""
+"""Django adapters: the async media view, the health endpoints and /metrics."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from resizer import headers
+from resizer import headers, metrics
 from resizer.headers import Reply
 from resizer.service import MEDIA_PREFIX, service
 
@@ -28,6 +28,12 @@ async def readyz(request: HttpRequest) -> HttpResponse:
     """Both storages answer."""
     ready = await service().ready()
     return as_response(headers.probe(200, "ready") if ready else headers.probe(503, "storage unavailable"))
+
+
+async def prometheus(request: HttpRequest) -> HttpResponse:
+    """Prometheus text for every worker of this server. Keep it off the CDN: it is for the scraper."""
+    body, content_type = await service().pools.io(metrics.exposition)
+    return HttpResponse(body, content_type=content_type, headers={"Cache-Control": "no-store"})
 
 
 def raw_media_path(request: HttpRequest) -> bytes:

@@ -12,7 +12,10 @@ import secrets
 from pathlib import Path
 
 from botocore.config import Config as BotoConfig
+from django.core.exceptions import ImproperlyConfigured
 
+from resizer import metrics_dir
+from resizer.conf import DEFAULTS
 from settings.env import Env, environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,6 +31,7 @@ KNOWN = frozenset(
         "RESIZER_MAX_FRAMES",
         "RESIZER_MAX_SOURCE_BYTES",
         "RESIZER_MAX_SOURCE_PIXELS",
+        "RESIZER_METRICS_DIR",
         "RESIZER_ORIGINALS_BUCKET",
         "RESIZER_PRESETS",
         "RESIZER_PRESETS_ONLY",
@@ -80,9 +84,33 @@ WHITENOISE_MANIFEST_STRICT = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "formatters": {"message": {"format": "%(message)s"}},
+    "filters": {"uncaught": {"()": "resizer.logs.UncaughtOnly"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler"},
+        # One JSON object per media request, on stdout, nothing around it (resizer/trace.py).
+        "access": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "message"},
+    },
     "root": {"handlers": ["stderr"], "level": env.str("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "resizer.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        "django.request": {"filters": ["uncaught"]},
+        # uvicorn's access line repeats ours for media and would log every probe: off. With no
+        # handler uvicorn skips formatting it at all.
+        "uvicorn.access": {"handlers": [], "propagate": False},
+    },
 }
+
+# -- Metrics -------------------------------------------------------------------------------------
+
+# uvicorn's workers share one fresh directory of Prometheus samples per server (metrics_dir.py).
+# Set before prometheus_client is first imported (by the resizer app), and always by us: an
+# inherited PROMETHEUS_MULTIPROC_DIR could be another server's.
+RESIZER_METRICS_DIR = Path(env.str("RESIZER_METRICS_DIR", DEFAULTS["RESIZER_METRICS_DIR"]))
+try:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.prepare(RESIZER_METRICS_DIR))
+except OSError as exc:
+    raise ImproperlyConfigured(f"RESIZER_METRICS_DIR: cannot use {RESIZER_METRICS_DIR}: {exc.strerror}") from None
 
 # -- Storage -------------------------------------------------------------------------------------
 
@@ -142,8 +170,6 @@ def _filesystem(name: str) -> dict:
 
 if RESIZER_ORIGINALS_BUCKET:
     if not RESIZER_RENDITIONS_BUCKET:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("RESIZER_RENDITIONS_BUCKET must be set with RESIZER_ORIGINALS_BUCKET")
     _originals, _renditions = _s3(RESIZER_ORIGINALS_BUCKET), _s3(RESIZER_RENDITIONS_BUCKET)
 else:

@@ -45,3 +45,9 @@ def png(size: tuple[int, int] = (400, 300)) -> bytes:
 def close(actual: tuple, expected: tuple, tolerance: int = 24) -> bool:
     """Colour within tolerance per channel (lossy codecs shift flat colours a little)."""
     return all(abs(a - e) <= tolerance for a, e in zip(actual, expected, strict=False))
+
+
+def noise_jpeg(size: tuple[int, int] = (3000, 2000)) -> bytes:
+    """Grey noise: nothing to compress, so a full-size PNG rendition of it takes a second or so."""
+    noise = Image.effect_noise(size, 80)
+    return encode(Image.merge("RGB", [noise] * 3), "JPEG", quality=85)

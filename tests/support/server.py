@@ -10,6 +10,7 @@ import contextlib
 import http.client
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -77,22 +78,50 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def request(self, method: str, path: str, headers: dict[str, str] | None = None, timeout: float = 30) -> Response:
-        return request(self.port, method, path, headers, timeout)
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, timeout: float = 30, body: bytes = b""
+    ) -> Response:
+        return request(self.port, method, path, headers, timeout, body)
 
     def get(self, path: str, **headers: str) -> Response:
         return self.request("GET", path, {k.replace("_", "-"): v for k, v in headers.items()})
 
 
-def request(port: int, method: str, path: str, headers: dict[str, str] | None = None, timeout: float = 30) -> Response:
+def request(
+    port: int, method: str, path: str, headers: dict[str, str] | None = None, timeout: float = 30, body: bytes = b""
+) -> Response:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         connection.putrequest(method, path, skip_accept_encoding=True)
         for name, value in (headers or {}).items():
             connection.putheader(name, value)
-        connection.endheaders()
+        connection.endheaders(body or None)
         answer = connection.getresponse()
         body = answer.read()
         return Response(answer.status, {k.lower(): v for k, v in answer.getheaders()}, body)
     finally:
         connection.close()
+
+
+def raw_request(port: int, head: bytes, timeout: float = 10) -> Response:
+    """Send `head` (request line and headers, CRLF-terminated) exactly as given; parse the answer.
+
+    For what http.client refuses to send: control characters, raw bytes, odd methods.
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(head)
+        chunks = []
+        while data := sock.recv(65536):
+            chunks.append(data)
+    answer = b"".join(chunks)
+    top, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = top.decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+    return Response(int(status_line.split()[1]), headers, body)
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), in MiB."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+        line = next(line for line in handle if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024

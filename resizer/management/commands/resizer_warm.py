@@ -1,0 +1,87 @@
+"""manage.py resizer_warm: pre-render renditions so that the first visitor does not wait."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from resizer import warming
+from resizer.conf import config
+from resizer.errors import ResizerError
+from resizer.management.base import Tally, add_originals_arguments, progress
+from resizer.service import Service
+from resizer.storage import originals, renditions
+
+
+class Command(BaseCommand):
+    help = (
+        "Render and store renditions of originals, skipping those already stored: for each original "
+        "(KEYs, every key under --prefix in the originals storage, or the files of --model), one "
+        "rendition per width or preset and per format. Exits non-zero when any failed."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        add_originals_arguments(parser)
+        parser.add_argument(
+            "--model", action="append", default=[], metavar="APP.MODEL.FIELD", help="the files of this field, every row"
+        )
+        parser.add_argument("--widths", help="comma list, e.g. 320,640,960 (default: RESIZER_WIDTHS)")
+        parser.add_argument("--presets", help="comma list of preset names (RESIZER_PRESETS)")
+        parser.add_argument(
+            "--formats", help="comma list of jpg, png, webp, avif, gif and 'default' (the original's own; the default)"
+        )
+        parser.add_argument("--options", default="", help="options for every rendition, as in a URL: h_400/c_fill")
+        parser.add_argument("--concurrency", type=int, help="renditions at a time (default: RESIZER_RENDER_WORKERS)")
+
+    def handle(self, *args: object, **options: object) -> None:
+        self.verbosity = options["verbosity"]
+        settings = config()
+        widths = [int(w) for w in warming.split(options["widths"])] or sorted(settings.policy.widths or ())
+        presets = warming.split(options["presets"])
+        if not widths and not presets:
+            raise CommandError("give --widths or --presets (or set RESIZER_WIDTHS)")
+        keys = self.keys(options)
+        option_sets = warming.variants(
+            widths, presets, warming.split(options["formats"]), warming.parse_options(options["options"])
+        )
+        try:
+            work = list(warming.jobs(settings.grammar, keys, option_sets))
+        except ResizerError as exc:
+            raise CommandError(exc.message) from None
+        self.warm(work, options["concurrency"] or settings.render_workers, len(keys))
+
+    def keys(self, options: dict) -> list[str]:
+        keys = list(options["keys"])
+        source = originals()
+        for prefix in options["prefix"]:
+            keys.extend(source.list(prefix))
+        for label in options["model"]:
+            try:
+                keys.extend(warming.model_keys(label))
+            except (LookupError, ValueError) as exc:
+                raise CommandError(f"--model {label}: {exc}") from None
+        if not keys:
+            raise CommandError("no originals: give KEYs, --prefix or --model")
+        return list(dict.fromkeys(keys))
+
+    def warm(self, work: list[warming.Job], concurrency: int, originals_count: int) -> None:
+        tally = Tally(self, "resizer_warm")
+        service = Service(config(), originals(), renditions())
+        bar = progress(len(work), "warming")
+
+        def done(job: warming.Job, result: bool | Exception) -> None:
+            bar.update()
+            if isinstance(result, Exception):
+                tally.fail(job.path, result)
+                return
+            tally.add("rendered" if result else "already stored")
+            if result and self.verbosity >= 2:
+                self.stdout.write(f"rendered  {job.path}")
+
+        try:
+            # Never more at once than the render pool admits: beyond that it would refuse (503's Overloaded).
+            warming.run(service, work, max(1, min(concurrency, service.pools.capacity)), done)
+        finally:
+            bar.close()
+            service.pools.shutdown()
+        self.stdout.write(f"{len(work)} renditions of {originals_count} originals")
+        tally.finish("rendered", "already stored")

@@ -1,0 +1,108 @@
+"""Pre-render on upload: once a save with a new image commits, ask resizer for its renditions,
+in the background, so that the first visitor finds them made.
+
+One line, after the model (models.py) or in AppConfig.ready:
+
+    warm_on_save(Photo, "image", widths=[320, 640, 960], formats=["avif", "webp"])
+
+The renditions are requested over HTTP (HEAD) from RESIZER_BASE_URL, or from `origin` (say the
+resizer service's internal address, to bypass the CDN): the resizer renders and stores them as
+for any visitor, so the site needs neither the renditions storage nor any CPU for it. The requests
+run in a small thread pool after the transaction commits (nothing is warmed for a rolled-back save)
+and never delay the response. A failure is logged as a warning on the `resizer.warm` logger with
+the URL and the status or error; it costs nothing else: the rendition is made on first request.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.error
+import urllib.request
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from functools import partial
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models, transaction
+from django.db.models.signals import post_save, pre_save
+
+from resizer import links, markup
+from resizer.conf import config
+
+log = logging.getLogger("resizer.warm")
+
+TIMEOUT = 30  # seconds per rendition: above the service's own 20 s deadline
+_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="resizer-warm")
+_pending: set[Future] = set()
+
+
+def warm_on_save(
+    model: type[models.Model],
+    field: str,
+    *,
+    widths: Any = None,
+    formats: Any = (),
+    origin: str | None = None,
+    **options: Any,
+) -> None:
+    """Warm `widths` (default RESIZER_WIDTHS) × `formats` (default: the original's own) of `field`."""
+    origin = (origin or config().base_url).rstrip("/")
+    if not origin.startswith(("http://", "https://")):
+        raise ImproperlyConfigured("warm_on_save needs an absolute RESIZER_BASE_URL or origin='http://…'")
+    model._meta.get_field(field)  # FieldDoesNotExist names it, at start-up
+    variants = [
+        {**options, "w": width, "f": fmt}
+        for width in links.parse_widths(widths)
+        for fmt in markup.parse_formats(formats) or [None]
+    ]
+    for variant in variants:  # a ValueError now, naming the option, rather than at each save
+        links.make_spec("check.jpg", **variant)
+    uid = f"resizer-warm:{model._meta.label}.{field}"
+    pre_save.connect(partial(_note_upload, field), sender=model, weak=False, dispatch_uid=uid)
+    post_save.connect(partial(_warm_after_commit, field, origin, variants), sender=model, weak=False, dispatch_uid=uid)
+
+
+def _note_upload(field: str, sender: type, instance: models.Model, **kwargs: Any) -> None:
+    # A file not yet committed to storage is a new upload (FieldFile.pre_save will save it).
+    file = getattr(instance, field)
+    if file and not file._committed:
+        instance.__dict__.setdefault("_resizer_uploads", set()).add(field)
+
+
+def _warm_after_commit(field: str, origin: str, variants: list[dict], instance: models.Model, **kwargs: Any) -> None:
+    uploads = instance.__dict__.get("_resizer_uploads", set())
+    if field not in uploads:
+        return
+    uploads.discard(field)
+    key = getattr(instance, field).name
+    urls = [origin + links.media_path(links.make_spec(key, **variant)) for variant in variants]
+    transaction.on_commit(partial(submit, urls), using=kwargs.get("using"))
+
+
+def submit(urls: list[str]) -> Future:
+    future = _pool.submit(_request_all, urls)
+    _pending.add(future)
+    future.add_done_callback(_pending.discard)
+    return future
+
+
+def _request_all(urls: list[str]) -> int:
+    """HEAD each URL (the service renders and stores on HEAD as on GET); the number that failed."""
+    failed = 0
+    for url in urls:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=TIMEOUT):
+                pass
+        except urllib.error.HTTPError as exc:
+            failed += 1
+            log.warning("warming %s failed: %s %s", url, exc.code, exc.reason)
+        except OSError as exc:
+            failed += 1
+            log.warning("warming %s failed: %s", url, exc)
+    return failed
+
+
+def drain(timeout: float | None = None) -> bool:
+    """Wait for the warming in flight (scripts that save many images, tests); True when all ended."""
+    _, not_done = wait(list(_pending), timeout)
+    return not not_done

@@ -1,0 +1,85 @@
+"""The reusable app in another Django site (examples/site): its pages render, their URLs are served.
+
+The example has its own settings (sqlite in a temporary directory, uploads into the folder this
+test's resizer reads its originals from); it knows nothing of the service's settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tests.support.images import decode
+from tests.support.markup import Document, srcset
+from tests.support.server import ROOT
+
+SITE = ROOT / "examples" / "site"
+SECRET = "example-secret"
+
+
+def in_site(data_dir: Path, base_url: str, *command: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RESIZER_", "AWS_", "DJANGO_"))}
+    env.update(
+        EXAMPLE_DATA_DIR=str(data_dir),
+        RESIZER_BASE_URL=base_url,
+        RESIZER_SIGNING_KEY=SECRET,
+        DJANGO_SETTINGS_MODULE="example.settings",
+        PYTHONPATH=os.pathsep.join([str(SITE), str(ROOT)]),
+    )
+    result = subprocess.run([sys.executable, *command], cwd=SITE, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_example_site_renders_signed_responsive_markup_that_the_service_serves(start_server, data_dir: Path) -> None:
+    server = start_server({"RESIZER_DATA_DIR": str(data_dir), "RESIZER_SIGNING_KEY": SECRET})
+    result = in_site(data_dir, server.base, "-m", "tests.support.example_site")
+    report = json.loads(result.stdout)
+    assert report["status"] == {"django": 200, "jinja": 200}
+    # resizer's ImageField records the upright size of the sideways phone photo.
+    assert report["photos"] == [["photos/phone_photo.jpg", 600, 900], ["photos/wide.png", 1200, 500]]
+
+    django_page, jinja_page = (Document(report["pages"][name]) for name in ("django", "jinja"))
+    assert [e.attrs for e in django_page.elements] == [e.attrs for e in jinja_page.elements]
+    pictures = [e for e in django_page.all("img") if "loading" in e.attrs]
+    assert [(img.attrs["width"], img.attrs["height"]) for img in pictures] == [("600", "900"), ("960", "400")]
+    assert pictures[0].attrs["alt"] == 'Upright, "at last" & <safe>'
+
+    # Before any request from here: the upload hook warmed 320 and 640 in WebP, in the background
+    # (examples/site/gallery/models.py).
+    assert report["drained"] is True
+    renditions = data_dir / "renditions" / "photos"
+    warmed = sorted(str(p.relative_to(renditions)) for p in renditions.rglob("*") if p.is_file())
+    assert warmed == [f"{key}/w_{w},f_webp.webp" for key in ("phone_photo.jpg", "wide.png") for w in (320, 640)]
+
+    requested = 0
+    for element in django_page.elements:
+        if not element.attrs.get("srcset", "").endswith("w"):  # x descriptors (the 2× thumbnail) aside
+            continue
+        for url, width in srcset(element.attrs["srcset"]):
+            assert url.startswith(server.base + "/media/s_")
+            image = decode(server.get(urlsplit(url).path).body)
+            assert image.width == width, url
+            requested += 1
+    # The 600-wide photo has 2 widths per format (w_640 and w_960 are both 600 wide), the wide one 3;
+    # each also has the 160/320/480 srcset.
+    assert requested == (3 * 2 + 3) + (3 * 3 + 3)
+    upright = decode(server.get(urlsplit(pictures[0].attrs["src"]).path).body)
+    assert upright.size == (600, 900)
+
+
+def test_warm_from_a_model_field_in_the_example_site(start_server, data_dir: Path) -> None:
+    server = start_server({"RESIZER_DATA_DIR": str(data_dir), "RESIZER_SIGNING_KEY": SECRET})
+    in_site(data_dir, server.base, "-m", "tests.support.example_site")
+    manage = str(SITE / "manage.py")
+    result = in_site(
+        data_dir, server.base, manage, "resizer_warm", "--model", "gallery.Photo.image", "--widths", "100,640"
+    )
+    # 640 in the original's format was not warmed on upload (WebP was); 100 is new; the wide PNG's is.
+    assert "4 renditions of 2 originals" in result.stdout
+    assert "resizer_warm: 4 rendered, 0 already stored, 0 failed" in result.stdout
+    assert (data_dir / "renditions" / "photos" / "wide.png" / "w_100.png").is_file()

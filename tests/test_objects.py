@@ -1,0 +1,58 @@
+"""stat, list and delete, which the operator's commands use, on the filesystem and on any Django
+storage (S3's are exercised against SeaweedFS by tests/test_commands.py)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, InMemoryStorage
+
+from resizer import cdn, signals
+from resizer.storage import FileObjects, Objects, StorageObjects
+from tests.support.ports import free_port
+
+NAMES = ["a.jpg/w_1.jpg", "a.jpg/w_2.jpg", "a.jpg/b.jpg/w_1.jpg", "ab.jpg/w_1.jpg", "z/a.jpg/w_1.jpg"]
+
+
+@pytest.fixture(params=["filesystem", "generic"])
+def objects(request: pytest.FixtureRequest, tmp_path: Path) -> Objects:
+    if request.param == "filesystem":
+        found: Objects = FileObjects(FileSystemStorage(location=tmp_path))
+    else:
+        found = StorageObjects(InMemoryStorage())
+    for name in NAMES:
+        found.write(name, name.encode(), "image/jpeg", "public")
+    return found
+
+
+def test_list_stat_and_delete(objects: Objects) -> None:
+    assert sorted(objects.list("a.jpg/")) == ["a.jpg/b.jpg/w_1.jpg", "a.jpg/w_1.jpg", "a.jpg/w_2.jpg"]
+    assert sorted(objects.list("a")) == sorted(NAMES[:4])
+    assert sorted(objects.list("")) == sorted(NAMES)
+    assert list(objects.list("nothing/")) == []
+    assert objects.stat("a.jpg/w_2.jpg").size == len(b"a.jpg/w_2.jpg")
+    assert objects.stat("a.jpg") is None  # a folder is not an object
+    assert objects.stat("a.jpg/w_3.jpg") is None
+    assert sorted(cdn.renditions_of(objects, "a.jpg")) == ["a.jpg/w_1.jpg", "a.jpg/w_2.jpg"]
+    assert sorted(cdn.renditions_under(objects, "a.jpg/")) == ["a.jpg/b.jpg/w_1.jpg"]
+    objects.delete(["a.jpg/w_1.jpg", "a.jpg/w_2.jpg", "a.jpg/w_9.jpg"])  # a missing one is no error
+    assert sorted(objects.list("")) == sorted(NAMES[2:])
+
+
+def test_filesystem_listing_skips_writes_in_flight(tmp_path: Path) -> None:
+    storage = FileSystemStorage(location=tmp_path)
+    storage.save("k.jpg/.tmp-abc", ContentFile(b"partial"))
+    storage.save("k.jpg/w_1.jpg", ContentFile(b"done"))
+    assert list(FileObjects(storage).list("k.jpg/")) == ["k.jpg/w_1.jpg"]
+
+
+def test_upload_warming_reports_failures_on_its_logger(caplog: pytest.LogCaptureFixture) -> None:
+    closed = f"http://127.0.0.1:{free_port()}/media/w_1/a.jpg"
+    with caplog.at_level(logging.WARNING, logger="resizer.warm"):
+        future = signals.submit([closed, closed])
+        assert future.result(timeout=30) == 2
+    assert [record.getMessage().startswith(f"warming {closed} failed") for record in caplog.records] == [True, True]
+    assert signals.drain(timeout=1)

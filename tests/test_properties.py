@@ -1,0 +1,157 @@
+"""Properties of the URL grammar and of key validation, over generated inputs (hypothesis).
+
+The tables in test_spec.py pin known spellings; these look for the ones nobody thought of.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from urllib.parse import quote, unquote
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from resizer.errors import BadRequest
+from resizer.spec import CROPS, FORMATS, GRAVITIES, MAX_KEY_BYTES, Grammar, RenditionSpec, validate_key
+
+PRESETS = {"thumb": "w_200/h_200/c_fill", "hero": "w_1600/q_70"}
+grammar = Grammar(PRESETS, max_dimension=4096)
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# -- generated specs -------------------------------------------------------------------------------
+
+safe_segment = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9 _.,+é猫-]{0,11}", fullmatch=True).filter(
+    lambda s: s not in (".", "..")
+)
+option_like = st.sampled_from(["p_2024", "v_1", "_", "w_400", "s_x", "bg_photo", "c_fill"])
+keys = st.lists(st.one_of(safe_segment, option_like), min_size=1, max_size=4).map("/".join)
+dprs = st.integers(100, 400).map(lambda cents: (Decimal(cents) / 100).normalize())
+
+
+@st.composite
+def specs(draw: st.DrawFn) -> RenditionSpec:
+    dpr = draw(dprs)
+    bound = int(4096 / dpr)
+    side = st.none() | st.integers(1, bound)
+    return RenditionSpec(
+        key=draw(keys),
+        width=draw(side),
+        height=draw(side),
+        crop=draw(st.sampled_from(CROPS)),
+        gravity=draw(st.sampled_from(GRAVITIES)),
+        background=draw(st.none() | st.from_regex(r"[0-9a-f]{6}", fullmatch=True)),
+        dpr=dpr,
+        quality=draw(st.none() | st.integers(1, 100)),
+        format=draw(st.none() | st.sampled_from(FORMATS)),
+        version=draw(st.none() | st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True)),
+    )
+
+
+@SETTINGS
+@given(specs())
+def test_parse_of_build_is_the_spec(spec: RenditionSpec) -> None:
+    parsed = grammar.parse(grammar.build_path(spec))
+    assert parsed.spec == spec
+    assert parsed.canonical
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(PRESETS)), specs())
+def test_parse_of_build_is_the_spec_with_presets(preset: str, spec: RenditionSpec) -> None:
+    values = grammar.presets[preset]
+    spec = RenditionSpec(**{**spec.__dict__, **values, "preset": preset})
+    if any(v is not None and v * spec.dpr > 4096 for v in (spec.width, spec.height)):
+        return
+    parsed = grammar.parse(grammar.build_path(spec))
+    assert parsed.spec == spec and parsed.canonical
+
+
+# -- arbitrary paths ---------------------------------------------------------------------------------
+
+option_segment = st.builds(
+    "{}_{}".format,
+    st.sampled_from(["w", "h", "c", "g", "bg", "dpr", "q", "f", "v", "p"]),
+    st.one_of(
+        st.integers(0, 5000).map(str),
+        st.from_regex(r"0[0-9]{1,3}", fullmatch=True),
+        st.sampled_from([*CROPS, *GRAVITIES, *FORMATS, "jpeg", "thumb", "hero", "1.50", "2.0", "FF00AA", ""]),
+    ),
+)
+path_segment = st.one_of(option_segment, safe_segment, st.sampled_from(["_", ".", "..", "", "%2e%2e", "a\\b"]))
+paths = st.lists(path_segment, min_size=0, max_size=8).map("/".join)
+
+
+@SETTINGS
+@given(paths)
+@example("h_300/w_0400/c_fit/cat.jpg")
+def test_build_of_parse_is_the_canonical_path(path: str) -> None:
+    try:
+        parsed = grammar.parse(path)
+    except BadRequest:
+        return
+    rebuilt = grammar.build_path(parsed.spec)
+    assert rebuilt == parsed.path
+    assert (rebuilt == path) == parsed.canonical
+    again = grammar.parse(rebuilt)
+    assert again.spec == parsed.spec and again.canonical
+
+
+@SETTINGS
+@given(st.text(max_size=200))
+def test_parse_refuses_anything_it_cannot_read_with_a_400_only(path: str) -> None:
+    try:
+        grammar.parse(path)
+    except BadRequest as error:
+        assert error.status == 400
+
+
+# -- key validation --------------------------------------------------------------------------------
+
+
+def encoded(text: str, depth: int) -> str:
+    for _ in range(depth):
+        text = quote(text, safe="")
+    return text
+
+
+hostile_piece = st.one_of(
+    st.sampled_from([".", "..", "/", "\\", "%", "%2e", "%2E", "%2f", "%5c", "%00", "\x00", "\n", "\x85", "é"]),
+    st.text(alphabet="a.%25ef/\\", min_size=1, max_size=6),
+)
+hostile_keys = st.one_of(
+    st.lists(hostile_piece, min_size=1, max_size=12).map("".join),
+    st.tuples(st.sampled_from(["..", ".", "a/../b", "x\x01"]), st.integers(1, 6)).map(lambda t: encoded(*t)),
+    st.tuples(keys, st.sampled_from(["/../", "/./", "/%2e%2e/", "//"]), keys).map("".join),
+)
+
+
+def layers(key: str) -> list[str]:
+    """The key and every percent-decoding of it, down to a fixed point."""
+    found = [key]
+    while (decoded := unquote(found[-1])) != found[-1]:
+        found.append(decoded)
+    return found
+
+
+@SETTINGS
+@given(hostile_keys)
+@example(encoded("..", 6))
+@example("a/%252525252e%252525252e/b")
+def test_no_accepted_key_hides_a_dot_segment_or_a_control_character(key: str) -> None:
+    try:
+        validate_key(key)
+    except BadRequest:
+        return
+    assert 0 < len(key.encode()) <= MAX_KEY_BYTES
+    assert "\\" not in key and "" not in key.split("/")
+    for layer in layers(key):
+        assert not CONTROL.search(layer), layer
+        assert not {".", ".."} & set(re.split(r"[/\\]", layer)), layer
+
+
+@SETTINGS
+@given(keys)
+def test_ordinary_keys_are_accepted(key: str) -> None:
+    validate_key(key)  # dots inside names, spaces, unicode and option-like segments are all fine

@@ -1,0 +1,143 @@
+"""Source limits, in process: the limits are process-wide, foreign decoders never run, bombs are refused.
+
+The same originals go through real HTTP in test_hostile.py; here we can watch Pillow itself.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from PIL import EpsImagePlugin, Image, ImageFile, PsdImagePlugin, TiffImagePlugin
+
+from resizer import pipeline
+from resizer.errors import Unprocessable
+from resizer.policy import Limits
+from resizer.spec import RenditionSpec
+from tests.support import hostile
+from tests.support.images import decode
+from tests.support.server import ROOT
+
+# As in production, where AppConfig.ready makes it an error (pytest resets warning filters per test).
+pytestmark = pytest.mark.filterwarnings("error::PIL.Image.DecompressionBombWarning")
+LIMITS = Limits()
+SPEC = RenditionSpec("k", width=10)
+
+
+def refused(data: bytes, limits: Limits = LIMITS) -> str:
+    with pytest.raises(Unprocessable) as error:
+        pipeline.render(data, SPEC, None, limits)
+    return error.value.message
+
+
+def test_limits_are_set_once_process_wide_at_start_up() -> None:
+    # In a fresh process: pytest's own warning capture would hide the filter from a test here.
+    code = (
+        "import warnings, django; django.setup()\n"
+        "from PIL import Image, ImageFile, PngImagePlugin\n"
+        "action = next(f[0] for f in warnings.filters if f[2] is Image.DecompressionBombWarning)\n"
+        "print(Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES, PngImagePlugin.MAX_TEXT_CHUNK,"
+        " PngImagePlugin.MAX_TEXT_MEMORY, action)"
+    )
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("RESIZER_", "AWS_"))}
+    environ["RESIZER_MAX_SOURCE_PIXELS"] = "1234567"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True)
+    assert result.stdout.split() == ["1234567", "False", str(1 << 20), str(64 << 20), "error"], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("fmt", "plugin"),
+    [
+        ("EPS", EpsImagePlugin.EpsImageFile),  # would run Ghostscript on load
+        ("PSD", PsdImagePlugin.PsdImageFile),
+        ("TIFF", TiffImagePlugin.TiffImageFile),
+    ],
+)
+def test_foreign_formats_named_jpg_never_reach_their_decoder(monkeypatch, fmt: str, plugin: type) -> None:
+    calls = []
+    original_open = plugin._open
+
+    def spy(self) -> None:
+        calls.append(fmt)
+        original_open(self)
+
+    monkeypatch.setattr(plugin, "_open", spy)
+    data = hostile.foreign(fmt)
+    Image.open(io.BytesIO(data))  # control: without the allow-list, Pillow hands it to that plugin
+    assert calls == [fmt]
+    assert "could not be decoded" in refused(data)
+    assert calls == [fmt], "the pipeline let the bytes reach a decoder outside the allow-list"
+
+
+def test_a_png_declaring_65535_squared_is_refused_from_its_header(monkeypatch) -> None:
+    loads = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: loads.append(self.size))
+    started = time.perf_counter()
+    assert "over the limit of 50000000 pixels" in refused(hostile.png_declaring(65535, 65535))
+    assert loads == []  # no pixel was decoded
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        hostile.png_declaring(7072, 7072),  # just over 50 MP: Pillow's warning, made an error
+        hostile.jpeg_declaring(65500, 65500),
+        hostile.gif_declaring(65535, 65535),
+    ],
+    ids=["png-50mp", "jpeg-65500", "gif-65535"],
+)
+def test_oversized_canvases_are_refused_before_decode(data: bytes) -> None:
+    assert "pixels" in refused(data)
+
+
+def test_pixel_limit_follows_the_configured_limit() -> None:
+    data = hostile.png_declaring(1000, 1000)
+    assert "pixels" in refused(data, Limits(max_source_pixels=999_999))
+
+
+def test_idat_bomb_within_the_pixel_limit_decodes_only_its_canvas() -> None:
+    # 200 MB of image data behind a 2000×2000 header: the decoder stops when the canvas is full.
+    started = time.perf_counter()
+    result = pipeline.render(hostile.idat_bomb(2000, 2000), SPEC, None, LIMITS)
+    assert decode(result.body).size == (10, 10)
+    assert time.perf_counter() - started < 2
+
+
+def test_idat_bomb_over_the_pixel_limit_is_refused_from_its_header() -> None:
+    assert "pixels" in refused(hostile.idat_bomb(8000, 8000))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        hostile.ztxt_bomb,
+        lambda: hostile.ztxt_bomb(after_idat=True),
+        hostile.itxt_bomb,
+        hostile.iccp_bomb,
+        hostile.many_text_chunks,
+    ],
+    ids=["ztxt", "ztxt-after-idat", "itxt", "iccp", "many-text-chunks"],
+)
+def test_text_and_profile_chunk_bombs_are_refused(make) -> None:
+    started = time.perf_counter()
+    refused(make())
+    assert time.perf_counter() - started < 2
+
+
+def test_frame_counts_declared_or_real_are_limits() -> None:
+    assert "5000 frames" in refused(hostile.gif_frames(5000))
+    assert "frames" in refused(hostile.apng_declaring_frames(2**31 - 1))
+    assert "200 frames" in refused(hostile.webp_frames(200))
+
+
+def test_polyglots_are_re_encoded_without_their_payload() -> None:
+    for data in (hostile.jpeg_with_html_tail(), hostile.png_with_payload_text()):
+        result = pipeline.render(data, SPEC, None, LIMITS)
+        assert hostile.PAYLOAD not in result.body
+        assert b"php" not in result.body
+    assert "could not be decoded" in refused(hostile.gif_js_polyglot())
