@@ -95,7 +95,8 @@ def _build_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None
 
 
 def is_srgb(profile: ImageCms.ImageCmsProfile) -> bool:
-    """The profile's primaries are sRGB's (its tone curve is not compared: none differ in practice)."""
+    """The profile's primaries are sRGB's. Tone curves are not compared: a profile with sRGB
+    primaries and another curve is rare, and is treated as sRGB."""
     try:
         colorants = [getattr(profile.profile, f"{c}_colorant") for c in ("red", "green", "blue")]
     except (AttributeError, ValueError):
