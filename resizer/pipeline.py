@@ -2,7 +2,9 @@
 
 A list of small steps, each returning its input when it does not apply. The geometry is planned
 once (geometry.py) from the header before any pixels are decoded, so JPEG originals are decoded
-at the smallest DCT scale that still leaves headroom for a clean Lanczos pass (`Image.draft`).
+at the smallest DCT scale that still leaves headroom for a clean Lanczos pass (`Image.draft`);
+only `g_auto` moves the planned crop, from a small copy of the decoded pixels (smartcrop.py).
+Colour (modes, ICC → sRGB) is colour.py, encoders are encoders.py, animation is animation.py.
 """
 
 from __future__ import annotations
@@ -13,26 +15,15 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
-from resizer import geometry
+from resizer import animation, colour, encoders, geometry, smartcrop
+from resizer.colour import has_alpha
 from resizer.errors import ResizerError, Unprocessable
+from resizer.formats import ALPHA_FORMATS, CONTENT_TYPES, DECODERS, OWN_FORMATS
 from resizer.policy import Limits
 from resizer.spec import RenditionSpec
 
 log = logging.getLogger(__name__)
 
-# Passed to Image.open(formats=…): no other decoder ever sees the bytes. JPEG covers MPO.
-DECODERS = ["JPEG", "PNG", "GIF", "WEBP", "AVIF"]
-CONTENT_TYPES = {
-    "jpg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-    "avif": "image/avif",
-    "gif": "image/gif",
-}
-# The original's own format, when the output can be that format.
-OWN_FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "AVIF": "avif", "GIF": "gif"}
-ALPHA_FORMATS = frozenset({"png", "webp", "avif", "gif"})
-DEFAULT_QUALITY = {"jpg": 80, "webp": 80, "avif": 60}
 # Pillow's own advice: decode at ≥ 2× the target and let Lanczos finish (Image.thumbnail).
 REDUCING_GAP = 2.0
 TRANSPOSING = frozenset({5, 6, 7, 8})  # EXIF orientations that swap width and height
@@ -68,16 +59,22 @@ def render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits)
 
 def _render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits) -> Rendered:
     image = open_image(data, limits)
-    fmt = output or default_format(image)
-    oriented = oriented_size(image)
-    plan = geometry.plan(oriented, spec)
-    image = decode(image, plan)
-    image = normalize_mode(image)
-    image = resize(image, plan)
-    image = pad(image, plan, background(spec, fmt))
-    image = flatten(image, fmt, background(spec, "jpg"))
-    body = encode(image, fmt, spec.quality)
-    return Rendered(body, fmt, image.size)
+    fmt = output_format(image, spec, output)
+    plan = geometry.plan(oriented_size(image), spec)
+    first = colour.normalize_mode(decode(image, plan))
+    plan = smartcrop.refine(first, plan, spec)
+
+    def finish(frame: Image.Image) -> Image.Image:
+        frame = resize(frame, plan)
+        frame = colour.to_srgb(frame)
+        frame = pad(frame, plan, background(spec, fmt))
+        return flatten(frame, fmt, background(spec, "jpg"))
+
+    if animation.keeps(image, fmt):
+        frames, timing = animation.render(image, lambda frame: finish(colour.normalize_mode(orient(frame))))
+        return Rendered(animation.encode(frames, timing, fmt, spec.quality), fmt, frames[0].size)
+    still = finish(first)
+    return Rendered(encoders.encode(still, fmt, spec.quality), fmt, still.size)
 
 
 def open_image(data: bytes, limits: Limits) -> Image.Image:
@@ -92,15 +89,19 @@ def open_image(data: bytes, limits: Limits) -> Image.Image:
     return image
 
 
+def output_format(image: Image.Image, spec: RenditionSpec, output: str | None) -> str:
+    """The resolved format, or the original's own. f_auto never trades an animation for a still:
+    an animated original asked for as AVIF (which we encode as its first frame) is sent as WebP."""
+    if output == "avif" and spec.format == "auto" and animation.is_animated(image):
+        return "webp"
+    return output or default_format(image)
+
+
 def default_format(image: Image.Image) -> str:
     own = OWN_FORMATS.get(image.format or "")
     if own:
         return own
     return "png" if has_alpha(image) else "jpg"
-
-
-def has_alpha(image: Image.Image) -> bool:
-    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
 
 
 def oriented_size(image: Image.Image) -> tuple[int, int]:
@@ -118,24 +119,11 @@ def decode(image: Image.Image, plan: geometry.Plan) -> Image.Image:
         needed = [round(side * plan.scale * REDUCING_GAP) for side in image.size]
         image.draft(image.mode, (max(1, needed[0]), max(1, needed[1])))
     image.load()
+    return orient(colour.plain_cmyk(image))
+
+
+def orient(image: Image.Image) -> Image.Image:
     return ImageOps.exif_transpose(image) if orientation(image) != 1 else image
-
-
-def normalize_mode(image: Image.Image) -> Image.Image:
-    """Bring every input mode to L, LA, RGB or RGBA without losing tone or transparency."""
-    mode = image.mode
-    if mode in ("L", "LA", "RGB", "RGBA"):
-        return image
-    if mode.startswith("I;16") or mode == "I":
-        # 16-bit grey: scale to 8 bits (a plain convert would clip mid-grey to white).
-        return image.convert("I").point(lambda value: value / 257).convert("L")
-    if mode == "1":
-        return image.convert("L")
-    if mode in ("P", "PA"):
-        return image.convert("RGBA" if has_alpha(image) else "RGB")
-    if mode in ("LA", "La"):
-        return image.convert("LA")
-    return image.convert("RGBA" if has_alpha(image) else "RGB")
 
 
 def resize(image: Image.Image, plan: geometry.Plan) -> Image.Image:
@@ -177,33 +165,3 @@ def flatten(image: Image.Image, fmt: str, color: tuple[int, int, int, int]) -> I
     base = Image.new("RGB", image.size, opaque)
     base.paste(rgba, (0, 0), rgba)
     return base if image.mode not in ("L", "LA") else base.convert("L")
-
-
-def encode(image: Image.Image, fmt: str, quality: int | None) -> bytes:
-    """Encode with per-format defaults; no EXIF, ICC or other metadata is carried over."""
-    image.info = {}
-    out = io.BytesIO()
-    quality = quality or DEFAULT_QUALITY.get(fmt, 0)
-    if fmt == "jpg":
-        image = image if image.mode in ("L", "RGB") else image.convert("RGB")
-        subsampling = "4:4:4" if quality >= 90 else "4:2:0"
-        image.save(out, "JPEG", quality=quality, optimize=True, progressive=True, subsampling=subsampling)
-    elif fmt == "png":
-        image.save(out, "PNG", compress_level=6)
-    elif fmt == "webp":
-        image = _rgb_or_rgba(image)
-        image.save(out, "WEBP", quality=quality, method=4)
-    elif fmt == "avif":
-        image = _rgb_or_rgba(image)
-        image.save(out, "AVIF", quality=quality, speed=8)
-    elif fmt == "gif":
-        image.save(out, "GIF")
-    else:  # pragma: no cover - the grammar admits only the formats above
-        raise ValueError(f"unknown output format {fmt}")
-    return out.getvalue()
-
-
-def _rgb_or_rgba(image: Image.Image) -> Image.Image:
-    if image.mode in ("RGB", "RGBA"):
-        return image
-    return image.convert("RGBA" if has_alpha(image) else "RGB")

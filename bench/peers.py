@@ -1,0 +1,191 @@
+"""The peers we measure against, started on free loopback ports: thumbor, ipx (sharp), resizer.
+
+Each peer is a context manager that installs it on first use (under bench/.cache, gitignored),
+starts it with a given number of processes over a folder of originals, waits until it answers,
+yields a `Running` whose `url(file, width, fmt, quality)` asks for "width W, format F, quality Q"
+(quality None: the peer's own default), and stops it:
+
+    with peers.thumbor(folder, processes=2) as peer:
+        urllib.request.urlopen(peer.url("photo.jpg", 640, "webp", 80))
+
+Used by bench/quality.py and meant for the performance benchmark.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+CACHE = BENCH / ".cache"
+THUMBOR_VERSION = "7.8.0"
+IPX_VERSION = "3.1.1"
+FORMATS = ("jpg", "webp", "avif", "png", "gif")
+
+
+@dataclass
+class Running:
+    name: str
+    base: str  # http://127.0.0.1:PORT
+    url_for: Callable[[str, str, int, str, int | None], str]
+
+    def url(self, file: str, width: int, fmt: str, quality: int | None = None) -> str:
+        return self.url_for(self.base, file, width, fmt, quality)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# -- URL builders --------------------------------------------------------------------------------
+
+
+def thumbor_url(base: str, file: str, width: int, fmt: str, quality: int | None) -> str:
+    filters = f"format({'jpeg' if fmt == 'jpg' else fmt})"
+    if quality is not None:
+        filters += f":quality({quality})"
+    return f"{base}/unsafe/{width}x0/filters:{filters}/{file}"
+
+
+def ipx_url(base: str, file: str, width: int, fmt: str, quality: int | None) -> str:
+    modifiers = f"w_{width},f_{'jpeg' if fmt == 'jpg' else fmt}"
+    if quality is not None:
+        modifiers += f",q_{quality}"
+    return f"{base}/{modifiers}/{file}"
+
+
+def resizer_url(base: str, file: str, width: int, fmt: str, quality: int | None) -> str:
+    q = f"q_{quality}/" if quality is not None else ""
+    return f"{base}/media/w_{width}/{q}f_{fmt}/{file}"
+
+
+# -- installs ------------------------------------------------------------------------------------
+
+
+def ensure_thumbor() -> Path:
+    venv = CACHE / "thumbor-venv"
+    binary = venv / "bin" / "thumbor"
+    if not binary.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([venv / "bin" / "pip", "install", "-q", f"thumbor=={THUMBOR_VERSION}"], check=True)
+    return binary
+
+
+def ensure_ipx() -> Path:
+    folder = CACHE / "ipx"
+    if not (folder / "node_modules" / "ipx").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "package.json").write_text('{"private": true, "type": "module"}\n')
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", f"ipx@{IPX_VERSION}"], cwd=folder, check=True)
+    server = folder / "ipx_server.mjs"
+    shutil.copyfile(BENCH / "ipx_server.mjs", server)
+    return server
+
+
+# -- processes -----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _process(command: list, env: dict[str, str], ready_url: str, log: Path, cwd: Path | None = None) -> Iterator[None]:
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(part) for part in command],
+            env={**os.environ, **env},
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: forked workers stop with it
+        )
+    try:
+        _wait_ready(process, ready_url, log)
+        yield
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _wait_ready(process: subprocess.Popen, url: str, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: exited with {process.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url}: not ready after {timeout} s; see {log}")
+
+
+@contextlib.contextmanager
+def thumbor(folder: Path, processes: int = 1) -> Iterator[Running]:
+    """thumbor with the PIL engine and its defaults, reading originals from `folder`."""
+    binary = ensure_thumbor()
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="thumbor-") as tmp:
+        conf = Path(tmp) / "thumbor.conf"
+        conf.write_text(
+            "LOADER = 'thumbor.loaders.file_loader'\n"
+            f"FILE_LOADER_ROOT_PATH = {str(folder)!r}\n"
+            "ALLOW_UNSAFE_URL = True\n"
+            "STORAGE = 'thumbor.storages.no_storage'\n"
+            "RESULT_STORAGE = None\n"
+        )
+        command = [binary, "--ip", "127.0.0.1", "--port", port, "--conf", conf, "--processes", processes, "-l", "error"]
+        with _process(command, {}, f"http://127.0.0.1:{port}/healthcheck", Path(tmp) / "thumbor.log"):
+            yield Running("thumbor", f"http://127.0.0.1:{port}", thumbor_url)
+
+
+@contextlib.contextmanager
+def ipx(folder: Path, processes: int = 1) -> Iterator[Running]:
+    """ipx 3 (sharp/libvips) with its defaults, reading originals from `folder`."""
+    server = ensure_ipx()
+    port = free_port()
+    probe = next(p.name for p in folder.iterdir() if p.is_file())
+    env = {"IPX_ROOT": str(folder), "IPX_PORT": str(port), "IPX_PROCESSES": str(processes)}
+    with tempfile.TemporaryDirectory(prefix="ipx-") as tmp:
+        ready = ipx_url(f"http://127.0.0.1:{port}", probe, 16, "png", None)
+        with _process(["node", server], env, ready, Path(tmp) / "ipx.log", cwd=server.parent):
+            yield Running("ipx", f"http://127.0.0.1:{port}", ipx_url)
+
+
+@contextlib.contextmanager
+def resizer(folder: Path, processes: int = 1) -> Iterator[Running]:
+    """This project under uvicorn, its filesystem storage reading originals from `folder`.
+
+    Renditions go to a fresh temporary folder, so every first request renders."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="resizer-") as tmp:
+        (Path(tmp) / "originals").symlink_to(folder.resolve(), target_is_directory=True)
+        env = {"RESIZER_DATA_DIR": tmp, "RESIZER_DEMO": "false", "DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
+        uvicorn = Path(sys.executable).parent / "uvicorn"
+        command = [uvicorn, "settings.asgi:application", "--host", "127.0.0.1", "--port", port]
+        command += ["--workers", processes, "--no-access-log", "--log-level", "warning"]
+        with _process(command, env, f"http://127.0.0.1:{port}/healthz", Path(tmp) / "uvicorn.log", cwd=ROOT):
+            yield Running("resizer", f"http://127.0.0.1:{port}", resizer_url)
+
+
+PEERS = {"thumbor": thumbor, "ipx": ipx, "resizer": resizer}

@@ -1,0 +1,76 @@
+"""Animated GIF, WebP and APNG: every frame resized, with its timing and loop count.
+
+Animation is kept when the output can hold it (GIF, WebP); JPEG, PNG and AVIF outputs get the first
+frame (an animated AVIF would take seconds to encode; APNG is not an output format).
+Frames are decoded one at a time, so memory holds one full-size frame plus the small outputs.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from PIL import Image
+
+from resizer import encoders
+from resizer.formats import ANIMATED_FORMATS
+
+# Sources whose frames Pillow composites onto the full canvas for us (disposal and blending done).
+ANIMATED_SOURCES = frozenset({"GIF", "WEBP", "PNG", "AVIF"})
+
+
+@dataclass(frozen=True)
+class Timing:
+    durations: list[int]  # milliseconds per frame
+    loop: int | None  # 0 = forever, n = that many times; None: play once (a GIF without NETSCAPE2.0)
+
+
+def is_animated(image: Image.Image) -> bool:
+    return image.format in ANIMATED_SOURCES and getattr(image, "n_frames", 1) > 1
+
+
+def keeps(image: Image.Image, fmt: str) -> bool:
+    return fmt in ANIMATED_FORMATS and is_animated(image)
+
+
+def frames(image: Image.Image) -> Iterator[Image.Image]:
+    """Each frame as its own image (seeking reuses the source object, so copy before moving on)."""
+    for index in range(image.n_frames):
+        image.seek(index)
+        yield image.copy()
+
+
+def render(image: Image.Image, step: Callable[[Image.Image], Image.Image]) -> tuple[list[Image.Image], Timing]:
+    """Apply `step` (the still pipeline after decoding) to every frame, and read the timing."""
+    durations, outputs = [], []
+    for frame in frames(image):
+        durations.append(int(frame.info.get("duration") or image.info.get("duration") or 0))
+        outputs.append(step(frame))
+    image.seek(0)
+    return outputs, Timing(durations, image.info.get("loop"))
+
+
+def encode(frames: list[Image.Image], timing: Timing, fmt: str, quality: int | None) -> bytes:
+    out = io.BytesIO()
+    first, rest = frames[0], frames[1:]
+    if fmt == "gif":
+        # Disposal 2 (restore to background): frames are full composites, so a transparent pixel
+        # must show the page, not the frame before. Without a loop count a GIF plays once.
+        loop = {} if timing.loop is None else {"loop": timing.loop}
+        first.save(out, "GIF", save_all=True, append_images=rest, duration=timing.durations, disposal=2, **loop)
+    else:
+        # WebP has no "absent" loop count: a GIF that plays once is loop=1 there.
+        loop = 1 if timing.loop is None else timing.loop
+        frames = [encoders.rgb_or_rgba(frame) for frame in frames]
+        frames[0].save(
+            out,
+            "WEBP",
+            save_all=True,
+            append_images=frames[1:],
+            duration=timing.durations,
+            loop=loop,
+            quality=quality or encoders.DEFAULT_QUALITY["webp"],
+            method=encoders.WEBP_METHOD,
+        )
+    return out.getvalue()
