@@ -1,7 +1,7 @@
 """Animated GIF, WebP and APNG: every frame resized, with its timing and loop count.
 
-Animation is kept when the output can hold it (GIF, WebP); JPEG, PNG and AVIF outputs get the first
-frame (an animated AVIF would take seconds to encode; APNG is not an output format).
+Animation is kept when the output can hold it (GIF, WebP, AVIF); JPEG and PNG outputs get the first
+frame (APNG is not an output format).
 Frames are decoded one at a time, so memory holds one full-size frame plus the small outputs.
 """
 
@@ -59,18 +59,22 @@ def encode(frames: list[Image.Image], timing: Timing, fmt: str, quality: int | N
         # must show the page, not the frame before. Without a loop count a GIF plays once.
         loop = {} if timing.loop is None else {"loop": timing.loop}
         first.save(out, "GIF", save_all=True, append_images=rest, duration=timing.durations, disposal=2, **loop)
-    else:
-        # WebP has no "absent" loop count: a GIF that plays once is loop=1 there.
-        loop = 1 if timing.loop is None else timing.loop
-        frames = [encoders.rgb_or_rgba(frame) for frame in frames]
-        frames[0].save(
-            out,
-            "WEBP",
-            save_all=True,
-            append_images=frames[1:],
-            duration=timing.durations,
-            loop=loop,
-            quality=quality or encoders.DEFAULT_QUALITY["webp"],
-            method=encoders.WEBP_METHOD,
-        )
+        return out.getvalue()
+    # WebP and AVIF have no "absent" loop count: a GIF that plays once is loop=1 there.
+    loop = 1 if timing.loop is None else timing.loop
+    frames = [encoders.rgb_or_rgba(frame) for frame in frames]
+    options = {
+        "webp": {"method": encoders.WEBP_METHOD},
+        "avif": {"speed": encoders.ANIMATED_AVIF_SPEED, **encoders.AVIF_OPTIONS},
+    }[fmt]
+    frames[0].save(
+        out,
+        fmt.upper(),
+        save_all=True,
+        append_images=frames[1:],
+        duration=timing.durations,
+        loop=loop,
+        quality=quality or encoders.DEFAULT_QUALITY[fmt],
+        **options,
+    )
     return out.getvalue()

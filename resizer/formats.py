@@ -20,7 +20,7 @@ CONTENT_TYPES = {
 # The original's own format, when the output can be that format (HEIF originals default to JPEG).
 OWN_FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "AVIF": "avif", "GIF": "gif"}
 ALPHA_FORMATS = frozenset({"png", "webp", "avif", "gif"})
-ANIMATED_FORMATS = frozenset({"gif", "webp"})
+ANIMATED_FORMATS = frozenset({"gif", "webp", "avif"})
 
 
 def _decoders() -> tuple[str, ...]:

@@ -90,10 +90,7 @@ def open_image(data: bytes, limits: Limits) -> Image.Image:
 
 
 def output_format(image: Image.Image, spec: RenditionSpec, output: str | None) -> str:
-    """The resolved format, or the original's own. f_auto never trades an animation for a still:
-    an animated original asked for as AVIF (which we encode as its first frame) is sent as WebP."""
-    if output == "avif" and spec.format == "auto" and animation.is_animated(image):
-        return "webp"
+    """The resolved format, or the original's own (AVIF holds animation, so f_auto loses none)."""
     return output or default_format(image)
 
 
