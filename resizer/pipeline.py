@@ -24,8 +24,13 @@ from resizer.spec import RenditionSpec
 
 log = logging.getLogger(__name__)
 
-# Pillow's own advice: decode at ≥ 2× the target and let Lanczos finish (Image.thumbnail).
-REDUCING_GAP = 2.0
+# Shrink-on-load to the target scale (as thumbor does; twice as fast as Pillow's thumbnail advice
+# of ≥ 2×), but never onto the target itself: a JPEG scale that leaves Lanczos less than this
+# much to do aliases, so the next finer scale is taken (libvips avoids those too). On the
+# benchmark photos: SSIM 0.9970 against a full decode (≥ 2×: 0.9981) for 10 % less time, and
+# 4000×3000 → 400 decodes at 1/8 (docs/performance.md).
+LANCZOS_HEADROOM = 1.25
+DCT_SCALES = (8, 4, 2)
 TRANSPOSING = frozenset({5, 6, 7, 8})  # EXIF orientations that swap width and height
 
 
@@ -113,10 +118,19 @@ def orientation(image: Image.Image) -> int:
 def decode(image: Image.Image, plan: geometry.Plan) -> Image.Image:
     """Shrink-on-load for JPEG, then apply the EXIF orientation."""
     if image.format in ("JPEG", "MPO") and plan.scale < 1:
-        needed = [round(side * plan.scale * REDUCING_GAP) for side in image.size]
-        image.draft(image.mode, (max(1, needed[0]), max(1, needed[1])))
+        scale = dct_scale(image.size, plan.scale)
+        if scale > 1:
+            image.draft(image.mode, (image.width // scale, image.height // scale))
     image.load()
     return orient(colour.plain_cmyk(image))
+
+
+def dct_scale(size: tuple[int, int], scale: float) -> int:
+    """The coarsest JPEG decode scale (1/8, 1/4, 1/2) that keeps LANCZOS_HEADROOM over the output."""
+    for denominator in DCT_SCALES:
+        if all(side // denominator >= side * scale * LANCZOS_HEADROOM for side in size):
+            return denominator
+    return 1
 
 
 def orient(image: Image.Image) -> Image.Image:

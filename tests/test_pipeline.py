@@ -198,7 +198,17 @@ def test_exif_orientation_is_applied(orientation: int) -> None:
     assert_quadrants(image)
 
 
-def test_large_jpeg_is_decoded_at_a_reduced_scale(monkeypatch) -> None:
+@pytest.mark.parametrize(
+    ("source", "width", "decoded"),
+    [
+        ((4000, 3000), 400, 500),  # 1/8: a 12 MP original is never fully decoded for a thumbnail
+        ((2560, 1600), 320, 640),  # 1/8 would leave Lanczos less than 1.25×: 1/4
+        ((2560, 1600), 640, 1280),  # 1/4 lands on the target: 1/2
+        ((2560, 1600), 1280, 2560),  # 1/2 lands on the target: full scale
+        ((2560, 1600), 2000, 2560),
+    ],
+)
+def test_jpeg_is_decoded_at_the_coarsest_scale_that_leaves_lanczos_headroom(monkeypatch, source, width, decoded):
     decoded_sizes = []
     original_load = Image.Image.load
 
@@ -207,11 +217,11 @@ def test_large_jpeg_is_decoded_at_a_reduced_scale(monkeypatch) -> None:
         decoded_sizes.append(self.size)
         return result
 
-    big = jpeg((4000, 3000))
+    original = jpeg(source)
     monkeypatch.setattr(Image.Image, "load", spy)
-    image = render(big, width=400)
-    assert image.size == (400, 300)
-    assert decoded_sizes and max(w for w, h in decoded_sizes) <= 1000  # 1/4 scale, not 4000
+    image = render(original, width=width)
+    assert image.width == width
+    assert max(w for w, h in decoded_sizes) == decoded
 
 
 def test_alpha_is_kept_in_png_and_flattened_on_white_for_jpeg() -> None:
