@@ -182,7 +182,7 @@ def main() -> None:
             **store.env(),
             "RESIZER_RENDER_WORKERS": str(args.render_workers),
             "RESIZER_QUEUE_LIMIT": str(args.queue_limit),
-            "RESIZER_METRICS_DIR": str(directory),
+            "RESIZER_RUN_DIR": str(directory),
         }
         server = Server(env, directory / "uvicorn.log", workers=args.workers).start()
         pids = worker_pids(server.process.pid)

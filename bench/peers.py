@@ -41,6 +41,7 @@ class Running:
     name: str
     base: str  # http://127.0.0.1:PORT
     url_for: Callable[[str, str, int, str, int | None], str]
+    group: int = 0  # the server's process group: its workers, for memory figures
 
     def url(self, file: str, width: int, fmt: str, quality: int | None = None) -> str:
         return self.url_for(self.base, file, width, fmt, quality)
@@ -102,7 +103,9 @@ def ensure_ipx() -> Path:
 
 
 @contextlib.contextmanager
-def _process(command: list, env: dict[str, str], ready_url: str, log: Path, cwd: Path | None = None) -> Iterator[None]:
+def _process(
+    command: list, env: dict[str, str], ready_url: str, log: Path, cwd: Path | None = None
+) -> Iterator[subprocess.Popen]:
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(part) for part in command],
@@ -114,7 +117,7 @@ def _process(command: list, env: dict[str, str], ready_url: str, log: Path, cwd:
         )
     try:
         _wait_ready(process, ready_url, log)
-        yield
+        yield process
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -141,22 +144,30 @@ def _wait_ready(process: subprocess.Popen, url: str, log: Path, timeout: float =
 
 
 @contextlib.contextmanager
-def thumbor(folder: Path, processes: int = 1) -> Iterator[Running]:
-    """thumbor with the PIL engine and its defaults, reading originals from `folder`."""
+def thumbor(folder: Path, processes: int = 1, result_storage: bool = False) -> Iterator[Running]:
+    """thumbor with the PIL engine and its defaults, reading originals from `folder`; with
+    `result_storage` its file result storage keeps every rendition (in a temporary folder)."""
     binary = ensure_thumbor()
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="thumbor-") as tmp:
         conf = Path(tmp) / "thumbor.conf"
+        results = (
+            "RESULT_STORAGE = 'thumbor.result_storages.file_storage'\n"
+            f"RESULT_STORAGE_FILE_STORAGE_ROOT_PATH = {str(Path(tmp) / 'results')!r}\n"
+            "RESULT_STORAGE_STORES_UNSAFE = True\n"
+            if result_storage
+            else "RESULT_STORAGE = None\n"
+        )
         conf.write_text(
             "LOADER = 'thumbor.loaders.file_loader'\n"
             f"FILE_LOADER_ROOT_PATH = {str(folder)!r}\n"
             "ALLOW_UNSAFE_URL = True\n"
-            "STORAGE = 'thumbor.storages.no_storage'\n"
-            "RESULT_STORAGE = None\n"
+            "STORAGE = 'thumbor.storages.no_storage'\n" + results
         )
         command = [binary, "--ip", "127.0.0.1", "--port", port, "--conf", conf, "--processes", processes, "-l", "error"]
-        with _process(command, {}, f"http://127.0.0.1:{port}/healthcheck", Path(tmp) / "thumbor.log"):
-            yield Running("thumbor", f"http://127.0.0.1:{port}", thumbor_url)
+        name = "thumbor-rs" if result_storage else "thumbor"
+        with _process(command, {}, f"http://127.0.0.1:{port}/healthcheck", Path(tmp) / "thumbor.log") as process:
+            yield Running(name, f"http://127.0.0.1:{port}", thumbor_url, process.pid)
 
 
 @contextlib.contextmanager
@@ -168,24 +179,27 @@ def ipx(folder: Path, processes: int = 1) -> Iterator[Running]:
     env = {"IPX_ROOT": str(folder), "IPX_PORT": str(port), "IPX_PROCESSES": str(processes)}
     with tempfile.TemporaryDirectory(prefix="ipx-") as tmp:
         ready = ipx_url(f"http://127.0.0.1:{port}", probe, 16, "png", None)
-        with _process(["node", server], env, ready, Path(tmp) / "ipx.log", cwd=server.parent):
-            yield Running("ipx", f"http://127.0.0.1:{port}", ipx_url)
+        with _process(["node", server], env, ready, Path(tmp) / "ipx.log", cwd=server.parent) as process:
+            yield Running("ipx", f"http://127.0.0.1:{port}", ipx_url, process.pid)
 
 
 @contextlib.contextmanager
-def resizer(folder: Path, processes: int = 1) -> Iterator[Running]:
-    """This project under uvicorn, its filesystem storage reading originals from `folder`.
+def resizer(folder: Path, processes: int = 1, s3: dict[str, str] | None = None) -> Iterator[Running]:
+    """This project under uvicorn, with its default settings but for storage: the filesystem
+    reading originals from `folder`, or S3 with the settings `s3` (the caller uploads the originals).
 
-    Renditions go to a fresh temporary folder, so every first request renders."""
+    Renditions go to a fresh temporary folder (or bucket prefix), so every first request renders."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="resizer-") as tmp:
         (Path(tmp) / "originals").symlink_to(folder.resolve(), target_is_directory=True)
-        env = {"RESIZER_DATA_DIR": tmp, "RESIZER_DEMO": "false", "DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
+        env = {"RESIZER_DATA_DIR": tmp, "RESIZER_DEMO": "false", "DJANGO_ALLOWED_HOSTS": "127.0.0.1", **(s3 or {})}
+        env["RESIZER_RUN_DIR"] = tmp
         uvicorn = Path(sys.executable).parent / "uvicorn"
         command = [uvicorn, "settings.asgi:application", "--host", "127.0.0.1", "--port", port]
         command += ["--workers", processes, "--no-access-log", "--log-level", "warning"]
-        with _process(command, env, f"http://127.0.0.1:{port}/healthz", Path(tmp) / "uvicorn.log", cwd=ROOT):
-            yield Running("resizer", f"http://127.0.0.1:{port}", resizer_url)
+        log = Path(tmp) / "uvicorn.log"
+        with _process(command, env, f"http://127.0.0.1:{port}/healthz", log, cwd=ROOT) as process:
+            yield Running("resizer-s3" if s3 else "resizer", f"http://127.0.0.1:{port}", resizer_url, process.pid)
 
 
 PEERS = {"thumbor": thumbor, "ipx": ipx, "resizer": resizer}

@@ -11,6 +11,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -18,6 +19,7 @@ from django.core.signals import setting_changed
 
 from resizer.errors import BadRequest
 from resizer.policy import Limits, Policy
+from resizer.sources import SharedOriginals
 from resizer.spec import Grammar
 
 DEFAULTS = {
@@ -50,9 +52,15 @@ DEFAULTS = {
     "RESIZER_HOT_CACHE_SECONDS": 60.0,
     # resizer_purge also invalidates the purged URLs on this CloudFront distribution ("" → no CDN step).
     "RESIZER_CLOUDFRONT_DISTRIBUTION_ID": "",
-    # Where the service's settings put each server's shared Prometheus directory (one per boot,
-    # removed once that server is gone). Any local, writable place: an emptyDir in Kubernetes.
-    "RESIZER_METRICS_DIR": tempfile.gettempdir(),
+    # Where the service's settings put each server's run directory, shared by its workers (one per
+    # boot, removed once that server is gone). Any local, writable place: an emptyDir in Kubernetes.
+    "RESIZER_RUN_DIR": tempfile.gettempdir(),
+    # Originals fetched recently, on local disk in the run directory and shared by the workers:
+    # the five renditions of a srcset burst (spread over the workers) fetch their original once.
+    # The age bound is how long an original replaced in place (without v_) may still be used.
+    "RESIZER_ORIGINALS_CACHE_DIR": None,
+    "RESIZER_ORIGINALS_CACHE_BYTES": 256 * 1024 * 1024,
+    "RESIZER_ORIGINALS_CACHE_SECONDS": 60.0,
 }
 
 
@@ -68,6 +76,7 @@ class Config:
     deadline: float
     hot_cache_bytes: int
     hot_cache_seconds: float
+    originals_cache: SharedOriginals | None
     cloudfront_distribution: str = ""
 
 
@@ -88,6 +97,17 @@ def _non_negative(name: str, kind: type = int) -> int | float:
     if isinstance(value, bool) or not isinstance(value, allowed) or value < 0:
         raise ImproperlyConfigured(f"{name} must be a number ≥ 0, not {value!r}")
     return kind(value)
+
+
+def _originals_cache() -> SharedOriginals | None:
+    directory = setting("RESIZER_ORIGINALS_CACHE_DIR")
+    size, seconds = (
+        _non_negative("RESIZER_ORIGINALS_CACHE_BYTES"),
+        _non_negative("RESIZER_ORIGINALS_CACHE_SECONDS", float),
+    )
+    if directory is None or not size or not seconds:
+        return None
+    return SharedOriginals(Path(directory), int(size), float(seconds))
 
 
 def _signing_keys() -> tuple[bytes, ...]:
@@ -142,6 +162,7 @@ def config() -> Config:
         deadline=float(_positive("RESIZER_DEADLINE_SECONDS", float)),
         hot_cache_bytes=int(_non_negative("RESIZER_HOT_CACHE_BYTES")),
         hot_cache_seconds=float(_non_negative("RESIZER_HOT_CACHE_SECONDS", float)),
+        originals_cache=_originals_cache(),
         cloudfront_distribution=str(setting("RESIZER_CLOUDFRONT_DISTRIBUTION_ID") or ""),
     )
 

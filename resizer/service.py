@@ -8,6 +8,7 @@ request (metrics, the JSON log line, Server-Timing: trace.py) so that any adapte
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from functools import cache
 from typing import NamedTuple
@@ -120,14 +121,16 @@ class Service:
 
     async def _produce(self, slot: Slot, spec: RenditionSpec, output: str | None, timing: Timing) -> Rendered:
         """Fetch the original (once for concurrent renditions of it) and render it."""
-        limits = self.config.limits
         with timing.measure("storage"):
-            data = await self.flights.run(
-                f"original:{spec.key}",
-                lambda: slot.io(fetch_original, self.originals, spec.key, limits.max_source_bytes),
-            )
+            data = await self.flights.run(f"original:{spec.key}", lambda: slot.io(self._original, spec.key))
         with timing.measure("render"):
-            return await slot.render(pipeline.render, data, spec, output, limits)
+            return await slot.render(pipeline.render, data, spec, output, self.config.limits)
+
+    def _original(self, key: str) -> bytes:
+        """The original's bytes, fetched once for all of this server's workers (blocking)."""
+        fetch = functools.partial(fetch_original, self.originals, key, self.config.limits.max_source_bytes)
+        shared = self.config.originals_cache
+        return shared.fetch(key, fetch) if shared else fetch()
 
     async def _store(self, slot: Slot, name: str, rendered: Rendered, spec: RenditionSpec) -> None:
         cache_control = headers.cache_control(200, spec.version is not None)

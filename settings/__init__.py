@@ -14,7 +14,7 @@ from pathlib import Path
 from botocore.config import Config as BotoConfig
 from django.core.exceptions import ImproperlyConfigured
 
-from resizer import metrics_dir
+from resizer import run_dir
 from resizer.conf import DEFAULTS
 from settings.env import Env, environ
 
@@ -33,7 +33,9 @@ KNOWN = frozenset(
         "RESIZER_MAX_FRAMES",
         "RESIZER_MAX_SOURCE_BYTES",
         "RESIZER_MAX_SOURCE_PIXELS",
-        "RESIZER_METRICS_DIR",
+        "RESIZER_ORIGINALS_CACHE_BYTES",
+        "RESIZER_ORIGINALS_CACHE_SECONDS",
+        "RESIZER_RUN_DIR",
         "RESIZER_ORIGINALS_BUCKET",
         "RESIZER_PRESETS",
         "RESIZER_PRESETS_ONLY",
@@ -103,16 +105,23 @@ LOGGING = {
     },
 }
 
-# -- Metrics -------------------------------------------------------------------------------------
+# -- The server's run directory --------------------------------------------------------------------
 
-# uvicorn's workers share one fresh directory of Prometheus samples per server (metrics_dir.py).
-# Set before prometheus_client is first imported (by the resizer app), and always by us: an
-# inherited PROMETHEUS_MULTIPROC_DIR could be another server's.
-RESIZER_METRICS_DIR = Path(env.str("RESIZER_METRICS_DIR", DEFAULTS["RESIZER_METRICS_DIR"]))
+# uvicorn's workers share one fresh directory per server (run_dir.py): Prometheus samples and the
+# originals they fetched recently. PROMETHEUS_MULTIPROC_DIR is set before prometheus_client is
+# first imported (by the resizer app), and always by us: an inherited one could be another server's.
+RESIZER_RUN_DIR = Path(env.str("RESIZER_RUN_DIR", DEFAULTS["RESIZER_RUN_DIR"]))
 try:
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.prepare(RESIZER_METRICS_DIR))
+    _run = run_dir.prepare(RESIZER_RUN_DIR)
+    (_run / "metrics").mkdir(exist_ok=True)
 except OSError as exc:
-    raise ImproperlyConfigured(f"RESIZER_METRICS_DIR: cannot use {RESIZER_METRICS_DIR}: {exc.strerror}") from None
+    raise ImproperlyConfigured(f"RESIZER_RUN_DIR: cannot use {RESIZER_RUN_DIR}: {exc.strerror}") from None
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_run / "metrics")
+RESIZER_ORIGINALS_CACHE_DIR = _run / "originals"
+RESIZER_ORIGINALS_CACHE_BYTES = env.int("RESIZER_ORIGINALS_CACHE_BYTES", DEFAULTS["RESIZER_ORIGINALS_CACHE_BYTES"])
+RESIZER_ORIGINALS_CACHE_SECONDS = env.float(
+    "RESIZER_ORIGINALS_CACHE_SECONDS", DEFAULTS["RESIZER_ORIGINALS_CACHE_SECONDS"], zero=True
+)
 
 # -- Storage -------------------------------------------------------------------------------------
 

@@ -23,7 +23,8 @@ def test_media_bypasses_django_and_everything_else_does_not(start_server, data_d
 
 def test_purged_renditions_leave_memory_within_the_hot_cache_age(start_server, data_dir) -> None:
     (data_dir / "originals" / "cat.jpg").write_bytes(jpeg())
-    server = start_server({"RESIZER_DATA_DIR": str(data_dir), "RESIZER_HOT_CACHE_SECONDS": "1"})
+    ages = {"RESIZER_HOT_CACHE_SECONDS": "1", "RESIZER_ORIGINALS_CACHE_SECONDS": "1"}
+    server = start_server({"RESIZER_DATA_DIR": str(data_dir), **ages})
     first = server.get("/media/w_100/cat.jpg")
     assert first.status == 200
     (data_dir / "renditions" / "cat.jpg" / "w_100.jpg").unlink()  # a purge

@@ -153,3 +153,10 @@ def test_the_configmap_and_secret_are_settings_the_service_accepts(tmp_path: Pat
     bad = {**env, "RESIZER_RENDER_WORKER": "2"}  # and the check does refuse a misspelt name
     refused = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=bad, capture_output=True, text=True)
     assert refused.returncode != 0 and "RESIZER_RENDER_WORKER" in refused.stderr
+
+
+def test_the_originals_cache_fits_the_pods_tmp_volume() -> None:
+    """The shared originals (resizer/sources.py) live on /tmp: past its sizeLimit the pod is evicted."""
+    tmp = next(volume for volume in pod_spec()["volumes"] if volume["name"] == "tmp")
+    cache = int(settings()["RESIZER_ORIGINALS_CACHE_BYTES"]) / MIB
+    assert cache + 64 <= mebibytes(tmp["emptyDir"]["sizeLimit"])  # and room for tempfiles and metrics

@@ -19,17 +19,17 @@ def access_lines(log: str) -> list[dict]:
 
 def test_metrics_are_summed_over_workers_and_start_from_zero_at_each_boot(start_server, data_dir, tmp_path) -> None:
     (data_dir / "originals" / "cat.jpg").write_bytes(jpeg())
-    metrics_dir = tmp_path / "metrics"
-    stale = metrics_dir / "resizer-metrics-4194303-1"  # a server long gone
-    stale.mkdir(parents=True)
-    (stale / "counter_4194303.db").write_bytes(b"\0" * 64)
-    env = {"RESIZER_DATA_DIR": str(data_dir), "RESIZER_METRICS_DIR": str(metrics_dir)}
+    run_dir = tmp_path / "run"
+    stale = run_dir / "resizer-run-4194303-1"  # a server long gone
+    (stale / "metrics").mkdir(parents=True)
+    (stale / "metrics" / "counter_4194303.db").write_bytes(b"\0" * 64)
+    env = {"RESIZER_DATA_DIR": str(data_dir), "RESIZER_RUN_DIR": str(run_dir)}
     server = start_server(env, workers=2)
     assert not stale.exists()
     answers = together(server, ["/media/w_50/cat.jpg"] * 30 + ["/media/w_abc/cat.jpg"] * 10)
     assert Counter(response.status for response, _ in answers) == {200: 30, 400: 10}
-    (own,) = metrics_dir.iterdir()
-    pids = {path.stem.rpartition("_")[2] for path in own.glob("counter_*.db")}
+    (own,) = run_dir.iterdir()
+    pids = {path.stem.rpartition("_")[2] for path in (own / "metrics").glob("counter_*.db")}
     assert len(pids) == 2, "both workers should have answered some of 40 concurrent requests"
     for _ in range(4):  # whichever worker answers the scrape, it reports both
         samples = scrape(server)
@@ -44,7 +44,7 @@ def test_metrics_are_summed_over_workers_and_start_from_zero_at_each_boot(start_
 
     server.stop()
     again = start_server(env)
-    assert [path.name for path in metrics_dir.iterdir()] != [own.name]  # the old directory is gone
+    assert [path.name for path in run_dir.iterdir()] != [own.name]  # the old directory is gone
     assert "resizer_requests_total" not in str(scrape(again))
 
 

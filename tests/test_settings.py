@@ -36,7 +36,7 @@ def boot(env: dict[str, str]) -> subprocess.CompletedProcess:
         ({"RESIZER_ORIGINALS_BUCKET": "originals"}, "RESIZER_RENDITIONS_BUCKET"),
         ({"RESIZER_SIGNING_KEY_FILE": "/nonexistent/key"}, "RESIZER_SIGNING_KEY_FILE"),
         ({"RESIZER_SIGNING_KEY": "a", "RESIZER_SIGNING_KEY_FILE": "/etc/hostname"}, "RESIZER_SIGNING_KEY"),
-        ({"RESIZER_METRICS_DIR": "/etc/hostname"}, "RESIZER_METRICS_DIR"),
+        ({"RESIZER_RUN_DIR": "/etc/hostname"}, "RESIZER_RUN_DIR"),
     ],
 )
 def test_bad_settings_fail_at_boot_naming_the_setting(env: dict[str, str], named: str) -> None:

@@ -1,8 +1,9 @@
-"""The directory that uvicorn's workers share for Prometheus samples: one per server boot, fresh.
+"""The directory that uvicorn's workers share: one per server boot, fresh.
 
-prometheus-client's multiprocess mode sums files that every worker writes into one directory.
-It must be shared by the workers of one server, never by two servers, and empty at start, or a
-restarted server would go on counting from the last one's files. uvicorn's workers are spawned
+It holds `metrics/`, where prometheus-client's multiprocess mode sums files that every worker
+writes, and `originals/`, the originals the workers fetched recently (sources.py). Both must be
+shared by the workers of one server, never by two servers, and start empty, or a restarted
+server would go on counting from the last one's files. uvicorn's workers are spawned
 by its supervisor through multiprocessing, so they agree on a name built from the supervisor's
 pid and start time without talking to each other; a single-process server uses its own.
 Directories of servers that are gone are removed at start. Nothing here imports prometheus_client:
@@ -16,7 +17,7 @@ import os
 import shutil
 from pathlib import Path
 
-PREFIX = "resizer-metrics-"
+PREFIX = "resizer-run-"
 
 
 def prepare(parent: Path) -> Path:

@@ -1,0 +1,87 @@
+"""Originals shared by the workers of one server: fetched from storage once, kept briefly on disk.
+
+A browser's srcset burst asks for several renditions of one original at once, and uvicorn's
+workers each take some of them. Single flight (render.py) makes one fetch per worker; this makes
+one per server. The first worker to miss takes the key's lock (flock) and fetches; the others wait
+on the lock and read its copy. A copy older than `ttl` is fetched again, so an original replaced
+in place (without v_) is picked up within `ttl`; the directory is bounded by bytes, oldest first.
+Any trouble with the local disk falls back to fetching: the cache may only ever save work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+LOCK_STRIPES = 256  # lock files are never removed (that would break flock), so they are few
+
+
+class SharedOriginals:
+    def __init__(self, directory: Path, max_bytes: int, ttl: float, clock: Callable[[], float] = time.time) -> None:
+        self.directory = directory
+        self.max_bytes = max_bytes
+        self.ttl = ttl
+        self.clock = clock
+
+    def fetch(self, key: str, fetch: Callable[[], bytes]) -> bytes:
+        """The original's bytes: a fresh local copy, or `fetch()` kept for the other workers (blocking)."""
+        name = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with self._locked(name):
+                data = self._fresh(self.directory / name)
+                if data is None:
+                    data = fetch()
+                    self._keep(name, data)
+                return data
+        except OSError as exc:
+            log.warning("originals cache unavailable: %s", exc)
+            return fetch()
+
+    @contextlib.contextmanager
+    def _locked(self, name: str) -> Iterator[None]:
+        stripe = int(name[:4], 16) % LOCK_STRIPES
+        with open(self.directory / f"lock-{stripe}", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _fresh(self, path: Path) -> bytes | None:
+        try:
+            if self.clock() - path.stat().st_mtime >= self.ttl:
+                return None
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def _keep(self, name: str, data: bytes) -> None:
+        if len(data) > self.max_bytes:
+            return
+        temporary = self.directory / f"{name}.tmp"
+        temporary.write_bytes(data)
+        os.replace(temporary, self.directory / name)
+        self._trim()
+
+    def _trim(self) -> None:
+        copies = sorted(
+            (entry.stat().st_mtime, entry.stat().st_size, entry.path)
+            for entry in os.scandir(self.directory)
+            if len(entry.name) == 64  # sha256 names: not the locks, not a write in flight
+        )
+        total = sum(size for _, size, _ in copies)
+        for _, size, path in copies:
+            if total <= self.max_bytes:
+                break
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            total -= size
