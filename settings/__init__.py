@@ -168,6 +168,10 @@ def _s3(bucket: str) -> dict:
             connect_timeout=2,
             read_timeout=5,
             retries={"mode": "standard", "max_attempts": 3},
+            # Checksums only where S3 requires them (botocore ≥ 1.36 adds CRC32s to every call by
+            # default: CPU on each request, and S3-compatible stores that predate them refuse them).
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
             max_pool_connections=max(RESIZER_IO_WORKERS, RESIZER_RENDER_WORKERS),
         ),
     }

@@ -1,0 +1,336 @@
+"""resizer beside thumbor and ipx, measured in one run: `.venv/bin/python bench/perf.py [--quick]`.
+
+Starts on loopback, over the same originals and for the same output (a 400 px wide JPEG at q80):
+resizer with 2 uvicorn workers (filesystem default, and SeaweedFS), thumbor with 2 processes
+(without and with file result storage) and ipx (sharp, 2 processes). Loads each with wrk at
+concurrency 1 and 8, several runs of fixed duration after a warm-up, alternating the systems, and
+samples every server process's RSS. Scenarios: cold (every request a new rendition), warm (the
+same URL again: stored, or thumbor's result storage), revalidate (If-None-Match → 304) and a
+srcset burst (5 widths of one original at once). Also the pipeline alone, in-process: the
+ceiling of the cold scenario on this machine (cores ÷ render time).
+
+Writes docs/performance.md (tables, targets) and docs/performance.png (chart).
+Needs wrk (Debian) and node/npm for ipx; thumbor and ipx install under bench/.cache on first use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path[:0] = [str(BENCH), str(ROOT)]
+
+import peers  # noqa: E402
+import quality  # noqa: E402
+from perf_report import Report  # noqa: E402
+
+from resizer import pipeline  # noqa: E402
+from resizer.policy import Limits  # noqa: E402
+from resizer.spec import RenditionSpec  # noqa: E402
+from tests.support.prom import scrape  # noqa: E402
+from tests.support.seaweed import SeaweedFS  # noqa: E402
+from tests.support.server import Server  # noqa: E402
+
+DOCS = ROOT / "docs"
+WORK = peers.CACHE / "perf"
+CORES = os.cpu_count() or 1
+WIDTH, QUALITY = 400, 80
+BURST_WIDTHS = (320, 480, 640, 960, 1280)
+BURSTS = 10
+COLD = ("resizer", "resizer-s3", "thumbor", "ipx")
+WARM = ("resizer", "resizer-s3", "thumbor-rs")
+# The path each system is asked for: {f} the file; cold paths vary {w} (and {t}, a fresh token).
+PATHS = {
+    "resizer": ("/media/w_{w}/q_80/f_jpg/v_{t}/{f}", "/media/w_400/q_80/f_jpg/{f}"),
+    "thumbor": (
+        "/unsafe/{w}x0/filters:quality(80):format(jpeg)/{f}",
+        "/unsafe/400x0/filters:quality(80):format(jpeg)/{f}",
+    ),
+    "ipx": ("/w_{w},q_80,f_jpeg/{f}", "/w_400,q_80,f_jpeg/{f}"),
+}
+PATHS["resizer-s3"] = PATHS["resizer"]
+PATHS["thumbor-rs"] = PATHS["thumbor"]
+
+
+# -- originals -----------------------------------------------------------------------------------
+
+
+def originals() -> dict[str, str]:
+    """photo.jpg: 4000×3000, a real 2560×1600 photograph scaled up with a little grain (none of the
+    wallpapers is a 12 MP photograph); wall.jpg: a 2560×1600 photograph as it is."""
+    quality.prepare()
+    folder = WORK / "originals"
+    folder.mkdir(parents=True, exist_ok=True)
+    wall = folder / "wall.jpg"
+    if not wall.exists():
+        wall.write_bytes((quality.ORIGINALS / "BytheWater.jpg").read_bytes())
+    photo = folder / "photo.jpg"
+    if not photo.exists():
+        source = Image.open(quality.ORIGINALS / "Path.jpg").convert("RGB")
+        scaled = source.resize((4800, 3000), Image.Resampling.LANCZOS).crop((400, 0, 4400, 3000))
+        grain = Image.effect_noise((4000, 3000), 24).convert("RGB")
+        Image.blend(scaled, grain, 0.08).save(photo, "JPEG", quality=90)
+    for index in range(BURSTS):  # a fresh page brings originals not fetched before: one per burst
+        copy = folder / f"burst{index}.jpg"
+        if not copy.exists():
+            copy.write_bytes(photo.read_bytes())
+    return {"photo.jpg": "4000×3000 photographic JPEG", "wall.jpg": "2560×1600 photograph"}
+
+
+# -- load and memory -----------------------------------------------------------------------------
+
+
+def wrk(base: str, path: str, seconds: float, connections: int, cold: bool, run: str, validator: str = "") -> dict:
+    env = {**os.environ, "WRK_PATH": path, "WRK_COLD": "1" if cold else "0", "WRK_RUN": run}
+    env["WRK_IF_NONE_MATCH"] = validator
+    command = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s"]
+    command += ["--timeout", "30s", "-s", str(BENCH / "wrk.lua"), base]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    figures = json.loads(out.strip().splitlines()[-1])
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    return figures
+
+
+class Memory:
+    """Samples the RSS of every process in the given process groups; keeps each one's peak."""
+
+    def __init__(self, groups: dict[str, tuple[int, ...]]) -> None:
+        self.groups = {group: name for name, several in groups.items() for group in several}
+        self.peaks: dict[tuple[str, int], int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> Memory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    group = int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[2])
+                    if group in self.groups:
+                        rss = next(
+                            line
+                            for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                            if line.startswith("VmRSS")
+                        )
+                        key = (self.groups[group], pid)
+                        self.peaks[key] = max(self.peaks.get(key, 0), int(rss.split()[1]) * 1024)
+
+    def reset(self) -> None:
+        self.peaks.clear()
+
+    def per_process(self, name: str) -> float:
+        """The largest peak of one process of `name` (a worker), in MiB."""
+        return max((rss for (system, _), rss in self.peaks.items() if system == name), default=0) / 2**20
+
+
+# -- one measurement -----------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    image: str
+    scenario: str
+    connections: int
+    system: str
+    run: int
+    rps: float
+    p50: float  # ms
+    p99: float  # ms
+    errors: int
+    rss: float = 0.0  # MiB, the largest server process during the run
+
+
+@dataclass
+class Bench:
+    systems: dict[str, peers.Running]
+    memory: Memory
+    runs: int
+    seconds: float
+    warmup: float
+    samples: list[Sample] = field(default_factory=list)
+
+    def measure(self, image: str, scenario: str, connections: int, names: tuple[str, ...]) -> None:
+        for run in range(self.runs):
+            order = names[run % len(names) :] + names[: run % len(names)]  # alternate who goes first
+            for name in order:
+                self.samples.append(self._one(image, scenario, connections, name, run))
+                last = self.samples[-1]
+                print(
+                    f"  {image} {scenario} c={connections} {name} run {run}: {last.rps:.0f} req/s, "
+                    f"p50 {last.p50:.1f} ms, p99 {last.p99:.1f} ms, rss {last.rss:.0f} MiB, errors {last.errors}"
+                )
+
+    def _one(self, image: str, scenario: str, connections: int, name: str, run: int) -> Sample:
+        system = self.systems[name]
+        cold_path, warm_path = (template.replace("{f}", image) for template in PATHS[name])
+        cold = scenario == "cold"
+        path = cold_path if cold else warm_path
+        validator = ""
+        if not cold:
+            validator = prime(system.base, warm_path) if scenario == "revalidate" else ""
+        token = f"{scenario}{connections}r{run}"
+        wrk(system.base, path, self.warmup, connections, cold, f"{token}w", validator)
+        self.memory.reset()
+        figures = wrk(system.base, path, self.seconds, connections, cold, token, validator)
+        errors = figures["socket_errors"] + figures["http_errors"]
+        return Sample(
+            image,
+            scenario,
+            connections,
+            name,
+            run,
+            figures["rps"],
+            figures["p50_us"] / 1000,
+            figures["p99_us"] / 1000,
+            errors,
+            self.memory.per_process(name),
+        )
+
+
+def prime(base: str, path: str) -> str:
+    """Request once (so the rendition is stored) and return its ETag (for revalidation)."""
+    with urllib.request.urlopen(base + path, timeout=60) as response:
+        response.read()
+        return response.headers.get("ETag") or ""
+
+
+def revalidates(base: str, path: str) -> int:
+    validator = prime(base, path)
+    request = urllib.request.Request(base + path, headers={"If-None-Match": validator})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:  # urllib treats 304 as an error
+        return error.code
+
+
+# -- srcset burst --------------------------------------------------------------------------------
+
+
+def burst(system: peers.Running, name: str, bursts: int) -> dict:
+    """`bursts` times, five widths of an original (photo.jpg's copy burstN.jpg) at once; seconds
+    per burst and, for resizer, how many times the original was read from storage per burst."""
+    times, reads = [], []
+    port = int(system.base.rpartition(":")[2])
+    for index in range(bursts):
+        template = PATHS[name][0].replace("{f}", f"burst{index}.jpg").replace("{t}", "burst")
+        paths = [template.replace("{w}", str(width)) for width in BURST_WIDTHS]
+        before = originals_read(system) if name.startswith("resizer") else 0
+        barrier = threading.Barrier(len(paths))
+        started = time.perf_counter()
+        with ThreadPoolExecutor(len(paths)) as pool:
+            statuses = list(pool.map(functools.partial(together, port, barrier), paths))
+        times.append(time.perf_counter() - started)
+        assert statuses == [200] * len(paths), statuses
+        if name.startswith("resizer"):
+            reads.append(originals_read(system) - before)
+    return {"ms": statistics.median(times) * 1000, "reads": reads}
+
+
+def together(port: int, barrier: threading.Barrier, path: str) -> int:
+    barrier.wait()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request("GET", path)
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def originals_read(system: peers.Running) -> float:
+    server = Server({}, Path(os.devnull), port=int(system.base.rpartition(":")[2]))
+    return scrape(server).get('resizer_storage_seconds_count{op="read",store="originals"}', 0.0)
+
+
+# -- the pipeline alone --------------------------------------------------------------------------
+
+
+def in_process(image: Path, fmt: str, runs: int = 15) -> float:
+    """Median ms of decode → resize → encode on one thread (the output of the cold scenario)."""
+    data, spec = image.read_bytes(), RenditionSpec(image.name, width=WIDTH, quality=QUALITY)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        pipeline.render(data, spec, fmt, Limits())
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+# -- the systems ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def systems(folder: Path) -> Iterator[dict[str, peers.Running]]:
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="perf-seaweed-")))
+        seaweed = SeaweedFS(tmp, peers.free_port())
+        seaweed.start()
+        stack.callback(seaweed.stop)
+        for path in folder.iterdir():
+            seaweed.put("originals", path.name, path.read_bytes())
+        running = {
+            "resizer": stack.enter_context(peers.resizer(folder, processes=2)),
+            "resizer-s3": stack.enter_context(peers.resizer(folder, processes=2, s3=seaweed.env())),
+            "thumbor": stack.enter_context(peers.thumbor(folder, processes=2)),
+            "thumbor-rs": stack.enter_context(peers.thumbor(folder, processes=2, result_storage=True)),
+            "ipx": stack.enter_context(peers.ipx(folder, processes=2)),
+        }
+        yield running
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one short run per case (a smoke test, not figures)")
+    args = parser.parse_args()
+    runs, seconds, warmup, bursts = (1, 3, 1, 3) if args.quick else (3, 10, 2, BURSTS)
+    images = originals()
+    folder = WORK / "originals"
+
+    print("in-process pipeline …")
+    ceilings = {(image, fmt): in_process(folder / image, fmt) for image in images for fmt in ("jpg", "webp", "avif")}
+    with systems(folder) as running:
+        groups = {name: system.groups for name, system in running.items()}
+        with Memory(groups) as memory:
+            bench = Bench(running, memory, runs, seconds, warmup)
+            for image in images:
+                bench.measure(image, "cold", 8, COLD)
+                bench.measure(image, "cold", 1, COLD)
+                bench.measure(image, "warm", 8, WARM)
+                bench.measure(image, "revalidate", 8, WARM)
+            statuses = {
+                name: revalidates(running[name].base, PATHS[name][1].replace("{f}", "wall.jpg")) for name in WARM
+            }
+            bursts_ = {name: burst(running[name], name, bursts) for name in COLD}
+    report = Report(bench.samples, ceilings, bursts_, statuses, images, runs, seconds)
+    (DOCS / "performance.md").write_text(report.markdown())
+    report.chart(DOCS / "performance.png")
+    print((DOCS / "performance.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
