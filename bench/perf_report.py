@@ -13,6 +13,7 @@ import PIL
 
 CORES = os.cpu_count() or 1
 PEERS = ("thumbor", "ipx")
+NOTES = Path(__file__).with_name("perf_notes.md").read_text().splitlines()  # what was tried, by hand
 
 
 @dataclass
@@ -58,7 +59,7 @@ class Report:
                     f"cold, c=8, filesystem ({image})",
                     "≥ 85 % of the in-process ceiling",
                     *self._at_least(
-                        cold / self.ceiling(image), 0.85, f" ({cold:.0f} of {self.ceiling(image):.0f} req/s)"
+                        cold / self.ceiling(image), 0.85, f" ({cold:.0f} of {self.ceiling(image):.0f} req/s)", "%"
                     ),
                 ),
                 (
@@ -110,8 +111,8 @@ class Report:
         return rows
 
     @staticmethod
-    def _at_least(value: float, bound: float, extra: str = "") -> tuple[str, bool]:
-        shown = f"{value * 100:.0f} %" if bound < 1 else f"{value:.2f} ×"
+    def _at_least(value: float, bound: float, extra: str = "", unit: str = "×") -> tuple[str, bool]:
+        shown = f"{value * 100:.0f} %" if unit == "%" else f"{value:.2f} ×"
         return shown + extra, value >= bound
 
     # -- markdown --------------------------------------------------------------------------------
@@ -134,6 +135,8 @@ class Report:
             *(f"| {s} | {t} | {m} | {'yes' if ok else '**no**'} |" for s, t, m, ok in self.targets()),
             "",
             "![requests per second](performance.png)",
+            "",
+            *NOTES,
             "",
             "## Every measurement",
             "",

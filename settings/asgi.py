@@ -6,6 +6,9 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from settings.malloc import cap_arenas
+
+cap_arenas()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
 django_application = get_asgi_application()
 

@@ -27,6 +27,7 @@ def test_purged_renditions_leave_memory_within_the_hot_cache_age(start_server, d
     server = start_server({"RESIZER_DATA_DIR": str(data_dir), **ages})
     first = server.get("/media/w_100/cat.jpg")
     assert first.status == 200
+    assert server.get("/media/w_100/cat.jpg").body == first.body  # asked twice: kept in memory
     (data_dir / "renditions" / "cat.jpg" / "w_100.jpg").unlink()  # a purge
     (data_dir / "originals" / "cat.jpg").unlink()
     assert server.get("/media/w_100/cat.jpg").body == first.body  # from memory
