@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import functools
 import http.client
 import json
@@ -41,7 +42,7 @@ sys.path[:0] = [str(BENCH), str(ROOT)]
 
 import peers  # noqa: E402
 import quality  # noqa: E402
-from perf_report import Report  # noqa: E402
+from perf_report import Report, Sample  # noqa: E402
 
 from resizer import pipeline  # noqa: E402
 from resizer.policy import Limits  # noqa: E402
@@ -51,6 +52,7 @@ from tests.support.seaweed import SeaweedFS  # noqa: E402
 from tests.support.server import Server  # noqa: E402
 
 DOCS = ROOT / "docs"
+SAMPLES = BENCH / "out" / "perf.json"
 WORK = peers.CACHE / "perf"
 CORES = os.cpu_count() or 1
 WIDTH, QUALITY = 400, 80
@@ -150,20 +152,6 @@ class Memory:
 
 
 # -- one measurement -----------------------------------------------------------------------------
-
-
-@dataclass
-class Sample:
-    image: str
-    scenario: str
-    connections: int
-    system: str
-    run: int
-    rps: float
-    p50: float  # ms
-    p99: float  # ms
-    errors: int
-    rss: float = 0.0  # MiB, the largest server process during the run
 
 
 @dataclass
@@ -306,13 +294,30 @@ def systems(folder: Path) -> Iterator[dict[str, peers.Running]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one short run per case (a smoke test, not figures)")
+    parser.add_argument("--report", action="store_true", help="rewrite the docs from the last run's samples")
     args = parser.parse_args()
-    runs, seconds, warmup, bursts = (1, 3, 1, 3) if args.quick else (3, 10, 2, BURSTS)
+    samples = SAMPLES.with_name("perf-quick.json") if args.quick else SAMPLES
+    if not args.report:
+        samples.parent.mkdir(parents=True, exist_ok=True)
+        samples.write_text(json.dumps(measure(args.quick)))
+    report = Report.from_json(json.loads(samples.read_text()))
+    if args.quick:  # a smoke test: the docs keep the figures of the last full run
+        print(report.markdown())
+        return
+    (DOCS / "performance.md").write_text(report.markdown())
+    report.chart(DOCS / "performance.png")
+    print((DOCS / "performance.md").read_text())
+
+
+def measure(quick: bool) -> dict:
+    """Every figure of one run, as JSON-ready data (bench/out/perf.json)."""
+    runs, seconds, warmup, bursts = (1, 3, 1, 3) if quick else (3, 10, 2, BURSTS)
     images = originals()
     folder = WORK / "originals"
-
     print("in-process pipeline …")
-    ceilings = {(image, fmt): in_process(folder / image, fmt) for image in images for fmt in ("jpg", "webp", "avif")}
+    ceilings = {
+        f"{image}|{fmt}": in_process(folder / image, fmt) for image in images for fmt in ("jpg", "webp", "avif")
+    }
     with systems(folder) as running:
         groups = {name: system.groups for name, system in running.items()}
         with Memory(groups) as memory:
@@ -326,10 +331,15 @@ def main() -> None:
                 name: revalidates(running[name].base, PATHS[name][1].replace("{f}", "wall.jpg")) for name in WARM
             }
             bursts_ = {name: burst(running[name], name, bursts) for name in COLD}
-    report = Report(bench.samples, ceilings, bursts_, statuses, images, runs, seconds)
-    (DOCS / "performance.md").write_text(report.markdown())
-    report.chart(DOCS / "performance.png")
-    print((DOCS / "performance.md").read_text())
+    return {
+        "samples": [dataclasses.asdict(sample) for sample in bench.samples],
+        "ceilings": ceilings,
+        "bursts": bursts_,
+        "revalidation": statuses,
+        "images": images,
+        "runs": runs,
+        "seconds": seconds,
+    }
 
 
 if __name__ == "__main__":

@@ -11,6 +11,21 @@ from pathlib import Path
 
 import PIL
 
+
+@dataclass
+class Sample:
+    image: str
+    scenario: str
+    connections: int
+    system: str
+    run: int
+    rps: float
+    p50: float  # ms
+    p99: float  # ms
+    errors: int
+    rss: float = 0.0  # MiB, the largest server process during the run
+
+
 CORES = os.cpu_count() or 1
 PEERS = ("thumbor", "ipx")
 NOTES = Path(__file__).with_name("perf_notes.md").read_text().splitlines()  # what was tried, by hand
@@ -18,13 +33,21 @@ NOTES = Path(__file__).with_name("perf_notes.md").read_text().splitlines()  # wh
 
 @dataclass
 class Report:
-    samples: list  # perf.Sample
+    samples: list[Sample]
     ceilings: dict[tuple[str, str], float]  # (image, format) → in-process ms
     bursts: dict[str, dict]
     revalidation: dict[str, int]
     images: dict[str, str]
     runs: int
     seconds: float
+
+    @classmethod
+    def from_json(cls, data: dict) -> Report:
+        samples = [Sample(**sample) for sample in data["samples"]]
+        ceilings = {tuple(key.split("|")): ms for key, ms in data["ceilings"].items()}
+        return cls(
+            samples, ceilings, data["bursts"], data["revalidation"], data["images"], data["runs"], data["seconds"]
+        )
 
     # -- figures ---------------------------------------------------------------------------------
 
@@ -228,6 +251,7 @@ class Report:
             axis.set_xticks([i + width * (len(self.images) - 1) / 2 for i in range(len(names))], names)
             axis.set_title(f"{scenario}, 8 connections")
             axis.set_ylabel("requests per second (median)")
-            axis.legend()
-        figure.tight_layout()
+        handles, labels = axes[0].get_legend_handles_labels()
+        figure.legend(handles, labels, loc="lower center", ncol=len(self.images))
+        figure.tight_layout(rect=(0, 0.08, 1, 1))
         figure.savefig(path, dpi=100)
