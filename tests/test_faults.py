@@ -134,10 +134,12 @@ def test_slow_storage_is_504_at_the_deadline_and_stores_nothing(seaweed, proxy, 
 
 
 def test_a_render_past_the_deadline_is_504_and_its_result_is_not_stored(seaweed, start_server, key_prefix) -> None:
-    seaweed.put("originals", f"{key_prefix}/noise.jpg", noise_jpeg())
-    server = start_server({**seaweed.env(), "RESIZER_DEADLINE_SECONDS": "0.6"})  # the download fits in it
+    # A render several times the deadline (≈ 2.5 s here), so that a faster machine still ends it
+    # well after the 504: a render finishing right at the deadline may race its answer and be stored.
+    seaweed.put("originals", f"{key_prefix}/noise.jpg", noise_jpeg((4000, 3000)))
+    server = start_server({**seaweed.env(), "RESIZER_DEADLINE_SECONDS": "0.5"})  # the download fits in it
     assert server.get("/readyz").status == 200  # S3 clients built: the deadline is spent on the work
-    response, elapsed = timed_get(server, f"/media/f_png/{key_prefix}/noise.jpg")  # ≈ 1.3 s of render
+    response, elapsed = timed_get(server, f"/media/f_png/{key_prefix}/noise.jpg")
     assert_failure(response, 504, elapsed, 1)
     deadline = time.monotonic() + 10
     while scrape(server)["resizer_render_seconds_count"] < 1 and time.monotonic() < deadline:
