@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from typing import Generic, ParamSpec, TypeVar
 
 from resizer import metrics
 from resizer.errors import Overloaded
+
+log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -105,44 +108,93 @@ def _timed(fn: Callable[P, T]) -> Callable[P, T]:
     return timed
 
 
-class _Flight:
-    def __init__(self, future: asyncio.Future) -> None:
-        self.future = future
+class Flight(Generic[T]):
+    """One piece of work in progress and the callers waiting for it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.result: asyncio.Future[T] = loop.create_future()  # what the callers get
+        self.taken: asyncio.Future[bool] = loop.create_future()  # a caller has it in hand, or none will
         self.waiters = 0
+        self.task: asyncio.Task[T] | None = None
+
+    async def publish(self, value: T) -> bool:
+        """Hand `value` to the callers before the work is over.
+
+        True once a caller has it in hand, which then answers with it whatever its deadline does;
+        False when every caller had gone (their deadline passed) before one could take it. Work
+        that has a lasting effect (storing the rendition) does it only after True, so that nothing
+        is written for a request that was answered 504.
+        """
+        self.result.set_result(value)
+        return await self.taken
+
+    def _take(self) -> None:
+        if not self.taken.done():
+            self.taken.set_result(True)
+
+    def _leave(self) -> None:
+        self.waiters -= 1
+        if self.waiters:
+            return
+        if not self.taken.done():
+            self.taken.set_result(False)
+        if not self.result.done():
+            self.task.cancel()  # no one waits for it any more
+
+    def _end(self, task: asyncio.Task[T]) -> None:
+        error = None if task.cancelled() else task.exception()  # retrieved: no "never retrieved" warning
+        if not self.result.done():
+            if task.cancelled():
+                self.result.cancel()
+            elif error is not None:
+                self.result.set_exception(error)
+                self.result.exception()  # the callers may all have gone
+            else:
+                self.result.set_result(task.result())
+        elif error is not None:
+            log.error("work failed after handing over its result", exc_info=error)
+        if not self.taken.done():
+            self.taken.set_result(False)
 
 
 class SingleFlight:
     """Identical concurrent work runs once; every caller gets the same result or error.
 
     Callers wait through `asyncio.shield`, so one caller's deadline does not cancel the work for
-    the others; when the last caller has gone the work is cancelled, so that nothing is stored
-    for a request that was already answered 504.
+    the others; when the last caller has gone before the result, the work is cancelled. Work may
+    hand its result over early (`Flight.publish`) and go on, still as the one flight of its key,
+    so that callers arriving meanwhile share it too.
     """
 
     def __init__(self) -> None:
-        self._flights: dict[str, _Flight] = {}
+        self._flights: dict[str, Flight] = {}
 
     def __contains__(self, key: str) -> bool:
         return key in self._flights
 
-    async def run(self, key: str, work: Callable[[], Awaitable[T]]) -> T:
+    async def run(self, key: str, work: Callable[[Flight[T]], Awaitable[T]]) -> T:
         flight = self._flights.get(key)
         if flight is None:
-            flight = self._flights[key] = _Flight(asyncio.ensure_future(work()))
-            flight.future.add_done_callback(functools.partial(self._land, key))
+            flight = self._flights[key] = Flight(asyncio.get_running_loop())
+            flight.task = asyncio.ensure_future(work(flight))
+            flight.task.add_done_callback(functools.partial(self._land, key, flight))
         else:
             metrics.flight_joins.inc()
         flight.waiters += 1
         try:
-            return await asyncio.shield(flight.future)
+            value = await asyncio.shield(flight.result)
+            flight._take()  # no await from here to the caller's answer
+            return value
         finally:
-            flight.waiters -= 1
-            if flight.waiters == 0 and not flight.future.done():
-                flight.future.cancel()
+            flight._leave()
 
-    def _land(self, key: str, future: asyncio.Future) -> None:
+    async def landed(self, key: str, timeout: float | None = None) -> None:
+        """Wait, at most `timeout` seconds, for the work of `key` to end, without cancelling it."""
         flight = self._flights.get(key)
-        if flight is not None and flight.future is future:
+        if flight is not None:
+            await asyncio.wait({flight.task}, timeout=timeout)
+
+    def _land(self, key: str, flight: Flight, task: asyncio.Task) -> None:
+        if self._flights.get(key) is flight:
             del self._flights[key]
-        if not future.cancelled():
-            future.exception()  # retrieved here so that abandoned flights do not warn
+        flight._end(task)

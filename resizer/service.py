@@ -20,7 +20,7 @@ from resizer.headers import Reply
 from resizer.hot import HotCache
 from resizer.metrics import Measured
 from resizer.pipeline import Rendered
-from resizer.render import Pools, SingleFlight, Slot
+from resizer.render import Flight, Pools, SingleFlight, Slot
 from resizer.spec import ParsedURL, RenditionSpec, decode_path, encode_path
 from resizer.storage import Objects, fetch_original, originals, rendition_name, renditions
 from resizer.trace import Timing, Trace
@@ -68,8 +68,7 @@ class Service:
             return headers.method_not_allowed()
         head = method == "HEAD"
         try:
-            async with asyncio.timeout(self.config.deadline):
-                return await self._respond(path, accept, if_none_match, head, trace)
+            return await self._respond(path, accept, if_none_match, head, trace)
         except ResizerError as exc:
             return headers.error(exc, head)
         except TimeoutError:
@@ -78,6 +77,8 @@ class Service:
     async def _respond(
         self, path: bytes | str, accept: str | None, if_none_match: str | None, head: bool, trace: Trace
     ) -> Reply:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.deadline
         parsed = self.grammar.parse(decode_path(path))
         self.config.policy.check(parsed)
         if not parsed.canonical:
@@ -91,7 +92,13 @@ class Service:
         # that join it take the figures of the work that answered them.
         entry = self.hot.get(name)
         if entry is None:
-            found = await self.flights.run(name, lambda: self._rendition(spec, output, name, trace.timing))
+            async with asyncio.timeout_at(deadline):  # TimeoutError: 504
+                found = await self.flights.run(
+                    name, lambda flight: self._rendition(spec, output, name, trace.timing, flight)
+                )
+            # From here this request answers with the image. Its rendition may be being stored:
+            # wait for that within the deadline, so that the next request finds it stored.
+            await self.flights.landed(name, max(0.0, deadline - loop.time()))
             trace.cache, trace.timing = found.cache, found.timing
             entry = self.hot.put(name, found.body)
         else:
@@ -108,21 +115,27 @@ class Service:
         reply.headers["Server-Timing"] = trace.server_timing()
         return reply
 
-    async def _rendition(self, spec: RenditionSpec, output: str | None, name: str, timing: Timing) -> Found:
+    async def _rendition(
+        self, spec: RenditionSpec, output: str | None, name: str, timing: Timing, flight: Flight
+    ) -> Found:
         with timing.measure("storage"):
             body = await self.pools.io(self.renditions.read, name)
         if body is not None:
             return Found(body, "hit", timing)
         with self.pools.slot() as slot:  # taken before the download: 503 costs nothing
             rendered = await self._produce(slot, spec, output, timing)
-            with timing.measure("storage"):
-                await self._store(slot, name, rendered, spec)
-        return Found(rendered.body, "miss", timing)
+            found = Found(rendered.body, "miss", timing)
+            # Stored only once a request has the image in hand and so answers 200 with it: a
+            # render that ends as every request waiting for it passes its deadline stores nothing.
+            if await flight.publish(found):
+                with timing.measure("storage"):
+                    await self._store(slot, name, rendered, spec)
+        return found
 
     async def _produce(self, slot: Slot, spec: RenditionSpec, output: str | None, timing: Timing) -> Rendered:
         """Fetch the original (once for concurrent renditions of it) and render it."""
         with timing.measure("storage"):
-            data = await self.flights.run(f"original:{spec.key}", lambda: slot.io(self._original, spec.key))
+            data = await self.flights.run(f"original:{spec.key}", lambda _: slot.io(self._original, spec.key))
         with timing.measure("render"):
             return await slot.render(pipeline.render, data, spec, output, self.config.limits)
 
@@ -160,9 +173,10 @@ class Service:
         name = rendition_name(self.grammar.option_parts(spec.expanded), spec.key, output)
         if await self.pools.io(self.renditions.stat, name) is not None:
             return False
-        found = await self.flights.run(name, lambda: self._rendition(spec, output, name, Timing()))
+        found = await self.flights.run(name, lambda flight: self._rendition(spec, output, name, Timing(), flight))
         if found.cache == "hit":  # a request stored it meanwhile
             return False
+        await self.flights.landed(name)
         if await self.pools.io(self.renditions.stat, name) is None:
             raise StorageFailed("rendered, but the renditions storage did not keep it")
         return True
