@@ -153,8 +153,6 @@ class Flight(Generic[T]):
                 self.result.set_result(task.result())
         elif error is not None:
             log.error("work failed after handing over its result", exc_info=error)
-        if not self.taken.done():
-            self.taken.set_result(False)
 
 
 class SingleFlight:
