@@ -15,7 +15,8 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from resizer.service import MEDIA_PREFIX, service
+from resizer.service import service
+from resizer.spec import MEDIA_PREFIX
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,8 @@ from urllib.parse import urlsplit
 import boto3
 
 from resizer.conf import Config
-from resizer.links import MEDIA_PREFIX
 from resizer.policy import sign
-from resizer.spec import SEPARATOR, RenditionSpec, encode_path
+from resizer.spec import SEPARATOR, RenditionSpec, media_request_path
 from resizer.storage import OPTIMIZED, Objects
 
 # CloudFront accepts at most 3,000 file paths in invalidations in progress per distribution.
@@ -57,13 +56,13 @@ def spellings(config: Config, spec: RenditionSpec) -> Iterator[RenditionSpec]:
 def cdn_paths(config: Config, names: Iterable[str]) -> list[str]:
     """The request paths the CDN may have cached for these renditions, signed with every key
     that verifies (URLs signed before a key rotation are cached too)."""
-    prefix = urlsplit(config.base_url).path.rstrip("/") + MEDIA_PREFIX
+    prefix = urlsplit(config.base_url).path.rstrip("/")
     paths = set()
     for name in names:
         for spec in spellings(config, spec_of(config, name)):
             path = config.grammar.build_path(spec)
-            signatures = [f"s_{sign(path, key)}/" for key in config.policy.signing_keys] or [""]
-            paths.update(f"{prefix}{signature}{encode_path(path)}" for signature in signatures)
+            signatures = [sign(path, key) for key in config.policy.signing_keys] or [None]
+            paths.update(prefix + media_request_path(path, signature) for signature in signatures)
     return sorted(paths)
 
 

@@ -14,9 +14,7 @@ from typing import Any
 from resizer import geometry
 from resizer.conf import config
 from resizer.errors import ResizerError
-from resizer.spec import ParsedURL, RenditionSpec, encode_path
-
-MEDIA_PREFIX = "/media/"
+from resizer.spec import ParsedURL, RenditionSpec, media_request_path
 
 Size = tuple[int, int]
 
@@ -64,9 +62,7 @@ def media_path(spec: RenditionSpec) -> str:
     """`/media/s_<sig>/<canonical path>`, percent-encoded: no space, quote, `&`, `<` or comma is left."""
     settings = config()
     path = settings.grammar.build_path(spec)
-    signature = settings.policy.signature_for(path)
-    signed = f"s_{signature}/" if signature else ""
-    return f"{MEDIA_PREFIX}{signed}{encode_path(path)}"
+    return media_request_path(path, settings.policy.signature_for(path))
 
 
 def url_for(spec: RenditionSpec) -> str:

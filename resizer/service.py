@@ -21,13 +21,11 @@ from resizer.hot import HotCache
 from resizer.metrics import Measured
 from resizer.pipeline import Rendered
 from resizer.render import Flight, Pools, SingleFlight, Slot
-from resizer.spec import ParsedURL, RenditionSpec, decode_path, encode_path
+from resizer.spec import MEDIA_PREFIX, RenditionSpec, decode_path
 from resizer.storage import Objects, fetch_original, originals, rendition_name, renditions
 from resizer.trace import Timing, Trace
 
 log = logging.getLogger(__name__)
-
-MEDIA_PREFIX = "/media/"
 
 
 class Found(NamedTuple):
@@ -82,10 +80,10 @@ class Service:
         parsed = self.grammar.parse(decode_path(path))
         self.config.policy.check(parsed)
         if not parsed.canonical:
-            return headers.redirect(media_url(parsed))
+            return headers.redirect(parsed.canonical_url)
         spec = parsed.spec
         output = headers.accepted_format(accept) if spec.format == "auto" else spec.format
-        name = rendition_name(self.grammar.option_parts(spec.expanded), spec.key, output)
+        name = rendition_name(self.grammar, spec, output)
         # One flight covers the lookup too: a request arriving just after a render finished
         # finds the stored rendition instead of rendering again.
         # The request that starts the flight times it in its own trace (errors included); those
@@ -170,7 +168,7 @@ class Service:
         True when it rendered, False when it was there. Unlike a request, which serves an image
         it could not store, warming fails when the rendition is not stored: that is its purpose.
         """
-        name = rendition_name(self.grammar.option_parts(spec.expanded), spec.key, output)
+        name = rendition_name(self.grammar, spec, output)
         if await self.pools.io(self.renditions.stat, name) is not None:
             return False
         found = await self.flights.run(name, lambda flight: self._rendition(spec, output, name, Timing(), flight))
@@ -180,11 +178,6 @@ class Service:
         if await self.pools.io(self.renditions.stat, name) is None:
             raise StorageFailed("rendered, but the renditions storage did not keep it")
         return True
-
-
-def media_url(parsed: ParsedURL) -> str:
-    signature = f"s_{parsed.signature}/" if parsed.signature else ""
-    return f"{MEDIA_PREFIX}{signature}{encode_path(parsed.path)}"
 
 
 @cache

@@ -14,6 +14,7 @@ from urllib.parse import quote, unquote, unquote_to_bytes
 
 from resizer.errors import BadRequest
 
+MEDIA_PREFIX = "/media/"  # where the service answers; the rest of a request path is the spec
 CROPS = ("fit", "fill", "pad")
 GRAVITIES = (
     "center", "north", "northeast", "east", "southeast",
@@ -77,6 +78,11 @@ class ParsedURL:
     canonical: bool
     written: frozenset[str]  # option names spelled in the URL itself (not via the preset)
     path: str  # the canonical path after the signature segment, decoded
+
+    @property
+    def canonical_url(self) -> str:
+        """The request path this URL is canonically spelled as (the target of the 301)."""
+        return media_request_path(self.path, self.signature)
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,12 @@ def decode_path(raw: bytes | str) -> str:
 
 def encode_path(path: str) -> str:
     return quote(path, safe="/")
+
+
+def media_request_path(path: str, signature: str | None) -> str:
+    """`/media/[s_<signature>/]<path>`, the path percent-encoded (the signature is over `path`)."""
+    signed = f"s_{signature}/" if signature else ""
+    return f"{MEDIA_PREFIX}{signed}{encode_path(path)}"
 
 
 def validate_key(key: str) -> None:

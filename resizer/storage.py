@@ -24,6 +24,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, storages
 
 from resizer.errors import OriginalMissing, StorageFailed, Unprocessable
+from resizer.spec import Grammar, RenditionSpec
 
 log = logging.getLogger(__name__)
 
@@ -33,18 +34,19 @@ OPTIMIZED = "optimized"  # the rendition name of a URL without options
 NAMED_FORMATS = {"jpg": "jpg", "jpeg": "jpg", "jpe": "jpg", "png": "png", "webp": "webp", "avif": "avif", "gif": "gif"}
 
 
-def rendition_name(options: list[str], key: str, output: str | None) -> str:
+def rendition_name(grammar: Grammar, spec: RenditionSpec, output: str | None) -> str:
     """Storage key of a rendition: under `<original key>/`, named by its options and format.
 
-    `options` are the canonical option segments of the expanded spec. `output` is the format
-    asked for (f_, or f_auto resolved), None for the default (the original's own, which only its
-    bytes can tell): a default rendition is named after the original's extension and never shares
-    a name with an explicit one, even where the original's content disagrees with its name.
+    The options are the canonical segments of the expanded spec (presets resolved, no signature).
+    `output` is the format asked for (f_, or f_auto resolved), None for the default (the
+    original's own, which only its bytes can tell): a default rendition is named after the
+    original's extension and never shares a name with an explicit one, even where the original's
+    content disagrees with its name.
     """
-    named = [part for part in options if not part.startswith("f_")]
+    named = [part for part in grammar.option_parts(spec.expanded) if not part.startswith("f_")]
     if output is not None:
         named.append(f"f_{output}")
-    return f"{key}/{','.join(named) or OPTIMIZED}.{output or format_for_name(key)}"
+    return f"{spec.key}/{','.join(named) or OPTIMIZED}.{output or format_for_name(spec.key)}"
 
 
 def format_for_name(key: str) -> str:

@@ -11,9 +11,8 @@ from resizer import headers
 from resizer.cdn import AUTO_OUTPUTS
 from resizer.conf import config
 from resizer.errors import ResizerError
-from resizer.links import MEDIA_PREFIX, url_for
-from resizer.service import media_url
-from resizer.spec import DEFAULTS, ParsedURL, decode_path
+from resizer.links import url_for
+from resizer.spec import DEFAULTS, MEDIA_PREFIX, ParsedURL, decode_path
 from resizer.storage import Objects, originals, rendition_name, renditions
 
 
@@ -75,7 +74,7 @@ class Command(BaseCommand):
         except ResizerError as exc:
             self.line("answer", f"{exc.status} {exc.message}")
             return f"the service answers {exc.status}: {exc.message}"
-        self.line("answer", f"301 to {media_url(parsed)}" if not parsed.canonical else "200 when the original exists")
+        self.line("answer", "200 when the original exists" if parsed.canonical else f"301 to {parsed.canonical_url}")
         return None
 
     def show_storage(self, parsed: ParsedURL) -> None:
@@ -83,7 +82,7 @@ class Command(BaseCommand):
         self.show_object("original", originals(), spec.key)
         outputs = AUTO_OUTPUTS if spec.format == "auto" else (spec.format,)
         for output in outputs:
-            name = rendition_name(grammar.option_parts(spec.expanded), spec.key, output)
+            name = rendition_name(grammar, spec, output)
             label = f"rendition ({output or 'default'})" if spec.format == "auto" else "rendition"
             body = self.show_object(label, renditions(), name)
             if body is not None:
