@@ -15,13 +15,13 @@ from urllib.parse import urlsplit
 import boto3
 
 from resizer.conf import Config
+from resizer.headers import AUTO_OUTPUTS
 from resizer.policy import sign
 from resizer.spec import SEPARATOR, RenditionSpec, media_request_path
 from resizer.storage import OPTIMIZED, Objects
 
 # CloudFront accepts at most 3,000 file paths in invalidations in progress per distribution.
 INVALIDATION_BATCH = 3000
-AUTO_OUTPUTS = ("avif", "webp", None)  # what f_auto may have resolved to
 
 
 def renditions_of(objects: Objects, key: str) -> list[str]:

@@ -52,6 +52,9 @@ def content_type(body: bytes) -> str:
     return "application/octet-stream"
 
 
+AUTO_OUTPUTS = ("avif", "webp", None)  # what accepted_format may answer: what f_auto may resolve to
+
+
 def accepted_format(accept: str | None) -> str | None:
     """f_auto: AVIF if Accept names image/avif, else WebP if it names image/webp (`*/*` names
     neither; a type with q=0 is refused, RFC 9110 §12.5.1)."""

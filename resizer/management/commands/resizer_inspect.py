@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from resizer import headers
-from resizer.cdn import AUTO_OUTPUTS
 from resizer.conf import config
 from resizer.errors import ResizerError
+from resizer.headers import AUTO_OUTPUTS
 from resizer.links import url_for
 from resizer.spec import DEFAULTS, MEDIA_PREFIX, ParsedURL, decode_path
 from resizer.storage import Objects, originals, rendition_name, renditions
@@ -80,17 +80,18 @@ class Command(BaseCommand):
     def show_storage(self, parsed: ParsedURL) -> None:
         spec, grammar = parsed.spec, config().grammar
         self.show_object("original", originals(), spec.key)
+        stored = renditions()
         outputs = AUTO_OUTPUTS if spec.format == "auto" else (spec.format,)
         for output in outputs:
             name = rendition_name(grammar, spec, output)
             label = f"rendition ({output or 'default'})" if spec.format == "auto" else "rendition"
-            body = self.show_object(label, renditions(), name)
+            body = self.show_object(label, stored, name, read=True)
             if body is not None:
                 reply = headers.image(body, immutable=spec.version is not None, vary=spec.format == "auto")
                 for header, value in reply.headers.items():
                     self.line(f"  {header}", value)
 
-    def show_object(self, label: str, objects: Objects, name: str) -> bytes | None:
+    def show_object(self, label: str, objects: Objects, name: str, read: bool = False) -> bytes | None:
         try:
             found = objects.stat(name)
         except ResizerError as exc:
@@ -102,4 +103,4 @@ class Command(BaseCommand):
         self.line(label, f"{name} (stored, {found.size} bytes)")
         for header, value in found.metadata.items():
             self.line(f"  stored {header}", value)
-        return objects.read(name) if label.startswith("rendition") else None
+        return objects.read(name) if read else None

@@ -9,7 +9,7 @@ from resizer.conf import config
 from resizer.errors import BadRequest, ResizerError
 from resizer.management.base import Tally, add_originals_arguments, progress
 from resizer.spec import validate_key
-from resizer.storage import renditions
+from resizer.storage import Objects, renditions
 
 BATCH = 500  # names per delete call: a progress step, and well under S3's 1,000 per request
 
@@ -30,19 +30,19 @@ class Command(BaseCommand):
         self.verbosity = options["verbosity"]
         if not options["keys"] and not options["prefix"]:
             raise CommandError("give KEYs or --prefix")
-        names = self.find(options["keys"], options["prefix"])
+        objects = renditions()
+        names = self.find(objects, options["keys"], options["prefix"])
         if options["dry_run"]:
             for name in names:
                 self.stdout.write(f"would delete  {name}")
             self.stdout.write(f"resizer_purge: {len(names)} renditions would be deleted (dry run)")
             return
         tally = Tally(self, "resizer_purge")
-        deleted = self.delete(names, tally)
+        deleted = self.delete(objects, names, tally)
         cdn_step = self.invalidate(deleted, tally)
         tally.finish("deleted", *(["CDN paths invalidated"] if cdn_step else []))
 
-    def find(self, keys: list[str], prefixes: list[str]) -> list[str]:
-        objects = renditions()
+    def find(self, objects: Objects, keys: list[str], prefixes: list[str]) -> list[str]:
         names: list[str] = []
         try:
             for key in keys:
@@ -56,8 +56,8 @@ class Command(BaseCommand):
             raise CommandError(f"listing renditions: {exc.message}") from None
         return sorted(set(names))
 
-    def delete(self, names: list[str], tally: Tally) -> list[str]:
-        objects, deleted = renditions(), []
+    def delete(self, objects: Objects, names: list[str], tally: Tally) -> list[str]:
+        deleted = []
         with progress(len(names), "purging") as bar:
             for start in range(0, len(names), BATCH):
                 batch = names[start : start + BATCH]

@@ -9,7 +9,7 @@ from resizer.conf import config
 from resizer.errors import ResizerError
 from resizer.management.base import Tally, add_originals_arguments, progress
 from resizer.service import Service
-from resizer.storage import originals, renditions
+from resizer.storage import Objects, originals, renditions
 
 
 class Command(BaseCommand):
@@ -39,7 +39,8 @@ class Command(BaseCommand):
         presets = warming.split(options["presets"])
         if not widths and not presets:
             raise CommandError("give --widths or --presets (or set RESIZER_WIDTHS)")
-        keys = self.keys(options)
+        source = originals()
+        keys = self.keys(source, options)
         option_sets = warming.variants(
             widths, presets, warming.split(options["formats"]), warming.parse_options(options["options"])
         )
@@ -47,11 +48,11 @@ class Command(BaseCommand):
             work = list(warming.jobs(settings.grammar, keys, option_sets))
         except ResizerError as exc:
             raise CommandError(exc.message) from None
-        self.warm(work, options["concurrency"] or settings.render_workers, len(keys))
+        concurrency = options["concurrency"] or settings.render_workers
+        self.warm(Service(settings, source, renditions()), work, concurrency, len(keys))
 
-    def keys(self, options: dict) -> list[str]:
+    def keys(self, source: Objects, options: dict) -> list[str]:
         keys = list(options["keys"])
-        source = originals()
         for prefix in options["prefix"]:
             keys.extend(source.list(prefix))
         for label in options["model"]:
@@ -63,9 +64,8 @@ class Command(BaseCommand):
             raise CommandError("no originals: give KEYs, --prefix or --model")
         return list(dict.fromkeys(keys))
 
-    def warm(self, work: list[warming.Job], concurrency: int, originals_count: int) -> None:
+    def warm(self, service: Service, work: list[warming.Job], concurrency: int, originals_count: int) -> None:
         tally = Tally(self, "resizer_warm")
-        service = Service(config(), originals(), renditions())
         bar = progress(len(work), "warming")
 
         def done(job: warming.Job, result: bool | Exception) -> None:
