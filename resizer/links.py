@@ -14,7 +14,7 @@ from typing import Any
 from resizer import geometry
 from resizer.conf import config
 from resizer.errors import ResizerError
-from resizer.spec import ParsedURL, RenditionSpec, media_request_path
+from resizer.spec import RenditionSpec, media_request_path
 
 Size = tuple[int, int]
 
@@ -47,15 +47,13 @@ def make_spec(source: Any, **options: Any) -> RenditionSpec:
     """A validated spec, refused here (ValueError) when the service would refuse its URL (400/403)."""
     settings = config()
     key = source_key(source)
-    options = {name: value for name, value in options.items() if value is not None}
     try:
-        spec = settings.grammar.make(key, **options)
-        parsed = ParsedURL(spec, None, True, frozenset(options), settings.grammar.build_path(spec))
+        parsed = settings.grammar.make_parsed(key, **options)
         settings.policy.check_width(parsed)
         settings.policy.check_presets_only(parsed)
     except ResizerError as exc:
         raise ValueError(f"image {key!r}: {exc.message}") from None
-    return spec
+    return parsed.spec
 
 
 def media_path(spec: RenditionSpec) -> str:

@@ -305,9 +305,13 @@ class Grammar:
 
     def make(self, key: str, **options: object) -> RenditionSpec:
         """A spec from option values (`w=400, c="fill", p="thumb"`), validated as a URL would be."""
+        return self.make_parsed(key, **options).spec
+
+    def make_parsed(self, key: str, **options: object) -> ParsedURL:
+        """`make`, with what a parsed URL carries: the options written and the canonical path."""
         unknown = options.keys() - self.names - {"s"}
         if unknown:
             raise BadRequest(f"unknown option {sorted(unknown)[0]!r}")
         order = ["p", *self.options]
         written = [f"{name}_{options[name]}" for name in order if options.get(name) is not None]
-        return self.parse("/".join([*written, SEPARATOR, key])).spec
+        return self.parse("/".join([*written, SEPARATOR, key]))

@@ -53,7 +53,7 @@ def jobs(grammar: Grammar, keys: Iterable[str], option_sets: list[dict]) -> Iter
     """Raises BadRequest for a key or option set the service would refuse."""
     for key in keys:
         for options in option_sets:
-            spec = grammar.make(key, **{name: value for name, value in options.items() if value is not None})
+            spec = grammar.make(key, **options)
             yield Job(spec, grammar.build_path(spec))
 
 
