@@ -13,7 +13,6 @@ class ResizerConfig(AppConfig):
     def ready(self) -> None:
         from PIL import Image, ImageFile, PngImagePlugin
 
-        from resizer import checks  # noqa: F401  (registers the system checks)
         from resizer.conf import config
 
         limits = config().limits  # validates every RESIZER_* setting at start-up

@@ -107,7 +107,7 @@ def _originals_cache() -> SharedOriginals | None:
     )
     if directory is None or not size or not seconds:
         return None
-    return SharedOriginals(Path(directory), int(size), float(seconds))
+    return SharedOriginals(Path(directory), size, seconds)
 
 
 def _signing_keys() -> tuple[bytes, ...]:
@@ -134,7 +134,7 @@ def _grammar() -> Grammar:
     if not isinstance(presets, dict):
         raise ImproperlyConfigured("RESIZER_PRESETS must be a mapping of name to option path")
     try:
-        return Grammar(presets, max_dimension=int(_positive("RESIZER_MAX_DIMENSION")))
+        return Grammar(presets, max_dimension=_positive("RESIZER_MAX_DIMENSION"))
     except (ValueError, BadRequest) as exc:
         raise ImproperlyConfigured(f"RESIZER_PRESETS: {exc}") from None
 
@@ -142,9 +142,9 @@ def _grammar() -> Grammar:
 @cache
 def config() -> Config:
     limits = Limits(
-        max_source_bytes=int(_positive("RESIZER_MAX_SOURCE_BYTES")),
-        max_source_pixels=int(_positive("RESIZER_MAX_SOURCE_PIXELS")),
-        max_frames=int(_positive("RESIZER_MAX_FRAMES")),
+        max_source_bytes=_positive("RESIZER_MAX_SOURCE_BYTES"),
+        max_source_pixels=_positive("RESIZER_MAX_SOURCE_PIXELS"),
+        max_frames=_positive("RESIZER_MAX_FRAMES"),
     )
     policy = Policy(
         signing_keys=_signing_keys(),
@@ -156,12 +156,12 @@ def config() -> Config:
         policy=policy,
         limits=limits,
         base_url=str(setting("RESIZER_BASE_URL")).rstrip("/"),
-        render_workers=int(_positive("RESIZER_RENDER_WORKERS")),
-        queue_limit=int(_non_negative("RESIZER_QUEUE_LIMIT")),
-        io_workers=int(_positive("RESIZER_IO_WORKERS")),
-        deadline=float(_positive("RESIZER_DEADLINE_SECONDS", float)),
-        hot_cache_bytes=int(_non_negative("RESIZER_HOT_CACHE_BYTES")),
-        hot_cache_seconds=float(_non_negative("RESIZER_HOT_CACHE_SECONDS", float)),
+        render_workers=_positive("RESIZER_RENDER_WORKERS"),
+        queue_limit=_non_negative("RESIZER_QUEUE_LIMIT"),
+        io_workers=_positive("RESIZER_IO_WORKERS"),
+        deadline=_positive("RESIZER_DEADLINE_SECONDS", float),
+        hot_cache_bytes=_non_negative("RESIZER_HOT_CACHE_BYTES"),
+        hot_cache_seconds=_non_negative("RESIZER_HOT_CACHE_SECONDS", float),
         originals_cache=_originals_cache(),
         cloudfront_distribution=str(setting("RESIZER_CLOUDFRONT_DISTRIBUTION_ID") or ""),
     )

@@ -1,7 +1,7 @@
 """Errors that carry their HTTP status and a public message.
 
 Vendor errors (botocore, Pillow) are translated into these at the module boundary that
-meets them; the view maps them to a response in one place (`headers.error_reply`).
+meets them; the view maps them to a response in one place (`headers.error`).
 The message is public: it says what was wrong and never names a bucket, an endpoint or
 a stack frame.
 """

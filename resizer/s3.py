@@ -40,21 +40,24 @@ def translate(exc: Exception, action: str) -> ResizerError:
     if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError)):
         return DeadlineExceeded(f"storage timed out during {action}")
     if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in DENIED:
+        if _code(exc) in DENIED:
             return StorageFailed(f"storage denied {action}")
         return StorageFailed(f"storage failed during {action}")
     return StorageFailed(f"storage unreachable during {action}")
 
 
+def _code(exc: Exception) -> str:
+    return exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
+
+
 def is_missing(exc: Exception) -> bool:
-    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code", "") in MISSING
+    return _code(exc) in MISSING
 
 
 def is_stored_already(exc: Exception) -> bool:
     """A conditional put lost: 412 (the key exists) or, on AWS, 409 while another conditional
     put of the same key is in flight (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-requests.html)."""
-    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code", "") in STORED_ALREADY
+    return _code(exc) in STORED_ALREADY
 
 
 _sessions: dict[tuple, boto3.session.Session] = {}

@@ -176,7 +176,7 @@ class StorageObjects:
                 return handle.read()
         except FileNotFoundError:
             return None
-        except (Unprocessable, StorageFailed):
+        except Unprocessable:
             raise
         except Exception as exc:
             log.warning("storage read failed for %r: %s", name, exc)
@@ -232,10 +232,8 @@ class StorageObjects:
 
 
 def objects_for(storage: Storage) -> Objects:
-    try:
-        from storages.backends.s3 import S3Storage
-    except ImportError:  # pragma: no cover - django-storages is a dependency
-        S3Storage = ()
+    from storages.backends.s3 import S3Storage  # here: boto3 loads only when S3 is used
+
     if isinstance(storage, S3Storage):
         from resizer.s3 import S3Objects
 
