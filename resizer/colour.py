@@ -20,6 +20,8 @@ from functools import lru_cache
 
 from PIL import Image, ImageChops, ImageCms
 
+from resizer.formats import JPEG_FAMILY
+
 log = logging.getLogger(__name__)
 
 SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
@@ -42,8 +44,6 @@ def normalize_mode(image: Image.Image) -> Image.Image:
         return _keep_info(image, image.convert("I").point(lambda value: value / 257).convert("L"))
     if mode == "1":
         return image.convert("L")
-    if mode in ("P", "PA"):
-        return image.convert("RGBA" if has_alpha(image) else "RGB")
     if mode == "La":
         return image.convert("LA")
     return image.convert("RGBA" if has_alpha(image) else "RGB")
@@ -52,7 +52,7 @@ def normalize_mode(image: Image.Image) -> Image.Image:
 def plain_cmyk(image: Image.Image) -> Image.Image:
     """Pillow reads every CMYK JPEG as Adobe's inverted CMYK; one without Adobe's APP14 marker
     stores plain values (libjpeg's convention, as libvips and ImageMagick read it): invert back."""
-    if image.mode != "CMYK" or image.format not in ("JPEG", "MPO") or "adobe" in image.info:
+    if image.mode != "CMYK" or image.format not in JPEG_FAMILY or "adobe" in image.info:
         return image
     return _keep_info(image, ImageChops.invert(image))
 

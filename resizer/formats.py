@@ -18,6 +18,7 @@ CONTENT_TYPES = {
     "gif": "image/gif",
 }
 # The original's own format, when the output can be that format (HEIF originals default to JPEG).
+JPEG_FAMILY = frozenset({"JPEG", "MPO"})  # Pillow's names for a JPEG original (MPO: with extra images)
 OWN_FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "AVIF": "avif", "GIF": "gif"}
 ALPHA_FORMATS = frozenset({"png", "webp", "avif", "gif"})
 ANIMATED_FORMATS = frozenset({"gif", "webp", "avif"})

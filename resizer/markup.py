@@ -11,8 +11,8 @@ from typing import Any
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from resizer.formats import CONTENT_TYPES as TYPES
 from resizer.links import Candidate, candidates, known_size, make_spec, srcset, url_for
-from resizer.pipeline import CONTENT_TYPES as TYPES
 from resizer.spec import FORMAT_ALIASES
 
 # The placeholder: a rendition this narrow at this quality is a few hundred bytes; the browser

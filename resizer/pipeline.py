@@ -18,7 +18,7 @@ from PIL import Image, ImageOps
 from resizer import animation, colour, encoders, geometry, smartcrop
 from resizer.colour import has_alpha
 from resizer.errors import ResizerError, Unprocessable
-from resizer.formats import ALPHA_FORMATS, CONTENT_TYPES, DECODERS, OWN_FORMATS
+from resizer.formats import ALPHA_FORMATS, CONTENT_TYPES, DECODERS, JPEG_FAMILY, OWN_FORMATS
 from resizer.policy import Limits
 from resizer.spec import RenditionSpec
 
@@ -64,16 +64,18 @@ def render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits)
 
 def _render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits) -> Rendered:
     image = open_image(data, limits)
-    fmt = output_format(image, spec, output)
+    fmt = output or default_format(image)
     plan = geometry.plan(oriented_size(image), spec)
     first = colour.normalize_mode(decode(image, plan))
     plan = smartcrop.refine(first, plan, spec)
 
+    padding, underlay = background(spec, fmt), background(spec, "jpg")
+
     def finish(frame: Image.Image) -> Image.Image:
         frame = resize(frame, plan)
         frame = colour.to_srgb(frame)
-        frame = pad(frame, plan, background(spec, fmt))
-        return flatten(frame, fmt, background(spec, "jpg"))
+        frame = pad(frame, plan, padding)
+        return flatten(frame, fmt, underlay)
 
     if animation.keeps(image, fmt):
         frames, timing = animation.render(image, lambda frame: finish(colour.normalize_mode(orient(frame))))
@@ -94,12 +96,8 @@ def open_image(data: bytes, limits: Limits) -> Image.Image:
     return image
 
 
-def output_format(image: Image.Image, spec: RenditionSpec, output: str | None) -> str:
-    """The resolved format, or the original's own (AVIF holds animation, so f_auto loses none)."""
-    return output or default_format(image)
-
-
 def default_format(image: Image.Image) -> str:
+    """The original's own format when we can write it, else JPEG, or PNG for an image with alpha."""
     own = OWN_FORMATS.get(image.format or "")
     if own:
         return own
@@ -117,7 +115,7 @@ def orientation(image: Image.Image) -> int:
 
 def decode(image: Image.Image, plan: geometry.Plan) -> Image.Image:
     """Shrink-on-load for JPEG, then apply the EXIF orientation."""
-    if image.format in ("JPEG", "MPO") and plan.scale < 1:
+    if image.format in JPEG_FAMILY and plan.scale < 1:
         scale = dct_scale(image.size, plan.scale)
         if scale > 1:
             image.draft(image.mode, (image.width // scale, image.height // scale))

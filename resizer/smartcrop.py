@@ -41,7 +41,8 @@ def energy(image: Image.Image) -> Image.Image:
     """Per-pixel interest of a small copy, as an L image."""
     scale = SAMPLE / max(image.size)
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    small = image.convert("RGB").resize(size, Image.Resampling.BOX) if scale < 1 else image.convert("RGB")
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    small = rgb.resize(size, Image.Resampling.BOX) if scale < 1 else rgb
     # FIND_EDGES sees an edge all along the frame's own border: blank it out.
     edges = ImageOps.expand(ImageOps.crop(small.convert("L").filter(ImageFilter.FIND_EDGES), 1), 1, 0)
     saturation = small.convert("HSV").getchannel("S")
