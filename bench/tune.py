@@ -1,10 +1,16 @@
-"""The measurements behind the encoder defaults: `.venv/bin/python bench/tune.py jpg|webp|avif|quality`.
+"""The measurements behind the encoder defaults: `.venv/bin/python bench/tune.py MODE`.
+
+MODE is jpg, webp, avif, aom (libaom options beyond Pillow's own, at our AVIF settings), webpconfig
+(libwebp's WebPConfig, which Pillow does not expose, through `pip install webp==0.4.0`), quality or
+headroom.
 
 For one format, encodes the benchmark originals (bench/quality.py) at 640 px with each variant of
 the encoder settings over a range of qualities, and prints each variant's bytes at equal SSIM
 relative to the first (median over images, at SSIM 0.90, 0.93 and 0.96) and its one-thread encode
-time at 400 px. `quality` prints the median SSIM and size of each format's default-quality
-candidates over all originals and widths, which is how the default qualities were matched.
+time at 400 px. `headroom` prints, for outputs less than LANCZOS_HEADROOM below a JPEG DCT scale,
+the SSIM of decoding at that scale (as thumbor does) and at the next finer one (as resizer does).
+`quality` prints the median SSIM and size of each format's default-quality candidates over all
+originals and widths, which is how the default qualities were matched.
 """
 
 from __future__ import annotations
@@ -24,10 +30,11 @@ import quality as bench  # noqa: E402
 
 from resizer import encoders  # noqa: E402
 
-Variant = dict[str, object]
+Variant = dict[str, object] | Callable[[Image.Image, int], bytes]  # Pillow save options, or an encoder
 FILES = ("BytheWater.jpg", "Kite.jpg", "Path.jpg", "ColorfulCups.jpg", "text.png", "gradient.png")
 QUALITIES = {"jpg": (40, 55, 70, 80, 88, 94), "webp": (40, 55, 70, 80, 88, 94), "avif": (30, 40, 50, 60, 70, 80)}
-PIL_FORMATS = {"jpg": "JPEG", "webp": "WEBP", "avif": "AVIF"}
+QUALITIES["aom"], QUALITIES["webpconfig"] = QUALITIES["avif"], QUALITIES["webp"]
+PIL_FORMATS = {"jpg": "JPEG", "webp": "WEBP", "avif": "AVIF", "aom": "AVIF", "webpconfig": "WEBP"}
 TABLES = encoders.JPEG_TABLES
 VARIANTS: dict[str, dict[str, Variant]] = {
     "jpg": {
@@ -47,7 +54,56 @@ VARIANTS: dict[str, dict[str, Variant]] = {
         for sub in ("4:2:0", "4:4:4")
         for tune in (False, True)
     },
+    "aom": {
+        name: {"speed": encoders.AVIF_SPEED, "subsampling": "4:4:4", "advanced": {"tune": "ssim", **options}}
+        for name, options in {
+            "ours (speed 7, 4:4:4, tune=ssim)": {},
+            "enable-qm=1": {"enable-qm": "1"},
+            "enable-chroma-deltaq=1": {"enable-chroma-deltaq": "1"},
+            "enable-qm=1, enable-chroma-deltaq=1": {"enable-qm": "1", "enable-chroma-deltaq": "1"},
+            "sharpness=2": {"sharpness": "2"},
+            "deltaq-mode=0": {"deltaq-mode": "0"},
+            "aq-mode=1": {"aq-mode": "1"},
+        }.items()
+    },
 }
+
+
+def webp_config(**fields: int) -> Callable[[Image.Image, int], bytes]:
+    """libwebp with WebPConfig fields set (sns_strength, filter_strength, …), method 4 as ours."""
+
+    def encode(image: Image.Image, quality: int) -> bytes:
+        import webp  # only this mode needs it
+
+        config = webp.WebPConfig.new(quality=quality)
+        config.method = encoders.WEBP_METHOD
+        for field, value in fields.items():
+            setattr(config.ptr, field, value)
+        return webp.WebPPicture.from_pil(image).encode(config).buffer()
+
+    return encode
+
+
+VARIANTS["webpconfig"] = {
+    "Pillow, method 4 (ours)": {"method": encoders.WEBP_METHOD},
+    "libwebp defaults (sns 50, filter 60)": webp_config(),
+    "sns_strength 0": webp_config(sns_strength=0),
+    "sns_strength 80": webp_config(sns_strength=80),
+    "sns_strength 100": webp_config(sns_strength=100),
+    "preset photo (sns 80, filter 30, sharpness 3)": webp_config(
+        sns_strength=80, filter_strength=30, filter_sharpness=3
+    ),
+    "sns_strength 80, autofilter": webp_config(sns_strength=80, autofilter=1),
+    "segments 1": webp_config(segments=1),
+}
+
+
+def encoded(image: Image.Image, fmt: str, quality: int, params: Variant, **extra: object) -> bytes:
+    if callable(params):
+        return params(image, quality)
+    out = io.BytesIO()
+    image.save(out, PIL_FORMATS[fmt], quality=quality, **params, **extra)
+    return out.getvalue()
 
 
 def flat(image: Image.Image) -> Image.Image:
@@ -59,10 +115,10 @@ def flat(image: Image.Image) -> Image.Image:
 def curve(image: Image.Image, fmt: str, params: Variant) -> list[bench.Sample]:
     points = []
     for q in QUALITIES[fmt]:
-        out = io.BytesIO()
-        image.save(out, PIL_FORMATS[fmt], quality=q, **params)
-        decoded = Image.open(io.BytesIO(out.getvalue()))
-        points.append(bench.Sample("v", "", image.width, fmt, q, len(out.getvalue()), bench.ssim(image, decoded)))
+        body = encoded(image, fmt, q, params)
+        points.append(
+            bench.Sample("v", "", image.width, fmt, q, len(body), bench.ssim(image, Image.open(io.BytesIO(body))))
+        )
     return points
 
 
@@ -71,7 +127,7 @@ def encode_ms(images: list[Image.Image], fmt: str, params: Variant) -> float:
     for image in images:
         for _ in range(3):
             started = time.perf_counter()
-            image.save(io.BytesIO(), PIL_FORMATS[fmt], quality=QUALITIES[fmt][3], max_threads=1, **params)
+            encoded(image, fmt, QUALITIES[fmt][3], params, max_threads=1)
             times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
 
@@ -121,7 +177,30 @@ def qualities() -> None:
             print(f"| {label} | {q} | {statistics.median(scores):.4f} | {mean:.4f} | {size:.1f} KB |", flush=True)
 
 
+def headroom() -> None:
+    """What shrink-on-load onto (almost) the target size costs in SSIM against a full decode."""
+
+    def render(path: Path, width: int, denominator: int) -> Image.Image:
+        image = Image.open(path)
+        if denominator > 1:
+            image.draft(image.mode, (image.width // denominator, image.height // denominator))
+        height = round(image.height * width / image.width)
+        return image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+
+    print("| original | width | DCT scale ÷ width | SSIM at that scale | at the next finer |")
+    print("|---|---|---|---|---|")
+    for name in bench.WALLPAPERS:
+        path = bench.ORIGINALS / f"{name}.jpg"
+        for denominator in (8, 4):
+            scaled = Image.open(path).width // denominator
+            for ratio in (1.24, 1.12, 1.01):
+                width = int(scaled / ratio)
+                reference = bench.reference(path, width)
+                coarse, fine = (bench.ssim(reference, render(path, width, d)) for d in (denominator, denominator // 2))
+                print(f"| {name} | {width} | {ratio} | {coarse:.4f} | {fine:.4f} |", flush=True)
+
+
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "quality"
     bench.prepare()
-    qualities() if which == "quality" else variants(which)
+    {"quality": qualities, "headroom": headroom}.get(which, lambda: variants(which))()
