@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 # Shrink-on-load to the target scale (as thumbor does; twice as fast as Pillow's thumbnail advice
 # of ≥ 2×), but never onto the target itself: a JPEG scale that leaves Lanczos less than this
-# much to do aliases, so the next finer scale is taken (libvips avoids those too). On the
+# much to do comes out soft, so the next finer scale is taken (libvips avoids those too). On the
 # benchmark photos: SSIM 0.9970 against a full decode (≥ 2×: 0.9981) for 10 % less time, and
 # 4000×3000 → 400 decodes at 1/8 (docs/performance.md). Onto the target itself, as thumbor
 # does, loses up to 0.045 SSIM (`bench/tune.py headroom`).
