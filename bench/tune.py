@@ -42,6 +42,15 @@ VARIANTS: dict[str, dict[str, Variant]] = {
         "libjpeg tables, progressive, 4:2:0": {"optimize": True, "progressive": True},
         "libjpeg tables, progressive, 4:4:4": {"optimize": True, "progressive": True, "subsampling": "4:4:4"},
         "our tables, progressive, 4:2:0": {"optimize": True, "progressive": True, "qtables": TABLES},
+        **{
+            f"our tables, progressive, 4:2:0, smooth {smooth}": {
+                "optimize": True,
+                "progressive": True,
+                "qtables": TABLES,
+                "smooth": smooth,
+            }
+            for smooth in (10, 20, 35)
+        },
     },
     "webp": {f"method {m}": {"method": m} for m in (4, 5, 6)},
     "avif": {
