@@ -56,8 +56,8 @@ SAMPLES = BENCH / "out" / "perf.json"
 WORK = peers.CACHE / "perf"
 CORES = os.cpu_count() or 1
 QUALITY = 80
-# The widths of the cold scenario, as bench/wrk.lua draws them (300 + counter % 200). The in-process
-# ceiling renders the same widths: for photo.jpg those above 400 decode at 1/4 rather than 1/8.
+# The widths of the cold scenario: wrk.lua asks for each in turn, and the in-process ceiling renders
+# the same ones (for photo.jpg those above 400 decode at 1/4 rather than 1/8).
 COLD_WIDTHS = range(300, 500)
 BURST_WIDTHS = (320, 480, 640, 960, 1280)
 BURSTS = 10
@@ -105,7 +105,8 @@ def originals() -> dict[str, str]:
 
 
 def wrk(base: str, path: str, seconds: float, connections: int, cold: bool, run: str, validator: str = "") -> dict:
-    env = {**os.environ, "WRK_PATH": path, "WRK_COLD": "1" if cold else "0", "WRK_RUN": run}
+    widths = f"{COLD_WIDTHS.start} {len(COLD_WIDTHS)}" if cold else ""
+    env = {**os.environ, "WRK_PATH": path, "WRK_WIDTHS": widths, "WRK_RUN": run}
     env["WRK_IF_NONE_MATCH"] = validator
     command = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s"]
     command += ["--timeout", "30s", "-s", str(BENCH / "wrk.lua"), base]

@@ -1,12 +1,15 @@
 -- The load of bench/perf.py, for wrk. Settings come from the environment:
---   WRK_PATH  the request path; with WRK_COLD=1 a template where {w} becomes a width (300–499)
---             and {t} a token unique to this run, thread and batch, so no request repeats
+--   WRK_PATH  the request path; with WRK_WIDTHS ("FIRST COUNT", the cold scenario) a template
+--             where {w} becomes a width from FIRST to FIRST + COUNT - 1, in turn, and {t} a token
+--             unique to this run, thread and batch, so no request repeats
 --   WRK_RUN   the run's id (part of {t})
 --   WRK_IF_NONE_MATCH  sent as If-None-Match when set (the revalidate scenario)
 -- done() prints one JSON line with the figures bench/perf.py reads.
 
 local template = os.getenv("WRK_PATH")
-local cold = os.getenv("WRK_COLD") == "1"
+local first, count = (os.getenv("WRK_WIDTHS") or ""):match("^(%d+) (%d+)$")
+local cold = first ~= nil
+first, count = tonumber(first), tonumber(count)
 local run = os.getenv("WRK_RUN") or "0"
 local validator = os.getenv("WRK_IF_NONE_MATCH")
 local threads = {}
@@ -28,8 +31,8 @@ function request()
     return wrk.format("GET", template)
   end
   counter = counter + 1
-  local width = 300 + (counter % 200)
-  local token = run .. "x" .. id .. "x" .. math.floor(counter / 200)
+  local width = first + (counter % count)
+  local token = run .. "x" .. id .. "x" .. math.floor(counter / count)
   local path = template:gsub("{w}", tostring(width))
   path = path:gsub("{t}", token)
   return wrk.format("GET", path)
