@@ -7,13 +7,12 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
 WORKDIR /src
-# Dependencies first, read from pyproject.toml alone, so that a code change does not reinstall them.
-# Wheels only: nothing is compiled, so neither stage needs a compiler. The venv has no pip of its own.
-COPY pyproject.toml README.md ./
+# Dependencies first, the service's exact versions from requirements.lock (`make lock`), so that a
+# code change does not reinstall them. Wheels only: nothing is compiled, so neither stage needs a
+# compiler. The venv has no pip of its own.
+COPY pyproject.toml README.md requirements.lock ./
 RUN python -m venv --without-pip /opt/venv \
- && python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
-      > requirements.txt \
- && pip --python /opt/venv/bin/python install --no-cache-dir --only-binary=:all: -r requirements.txt
+ && pip --python /opt/venv/bin/python install --no-cache-dir --only-binary=:all: -r requirements.lock
 COPY resizer/ resizer/
 RUN pip --python /opt/venv/bin/python install --no-cache-dir --no-deps .
 WORKDIR /app
