@@ -17,9 +17,9 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from resizer import pipeline
-from resizer.policy import Limits
-from resizer.spec import RenditionSpec
+from resizer.core.policy import Limits
+from resizer.core.spec import RenditionSpec
+from resizer.imaging import pipeline
 
 
 def photo(size: tuple[int, int] = (4000, 3000)) -> bytes:

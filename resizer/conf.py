@@ -17,10 +17,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
-from resizer.errors import BadRequest
-from resizer.policy import Limits, Policy
-from resizer.sources import SharedOriginals
-from resizer.spec import Grammar
+from resizer.core.errors import BadRequest
+from resizer.core.policy import Limits, Policy
+from resizer.core.spec import Grammar
+from resizer.server.sources import SharedOriginals
 
 DEFAULTS = {
     # Signing: when a key is set every URL must carry s_<sig>; the first key signs, all verify.

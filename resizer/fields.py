@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models.fields.files import ImageFieldFile
 from PIL import Image
 
-from resizer.pipeline import oriented_size
+from resizer.imaging.pipeline import oriented_size
 
 
 def upright_size(file: IO[bytes]) -> tuple[int | None, int | None]:

@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from resizer import geometry
 from resizer.conf import config
-from resizer.errors import ResizerError
-from resizer.spec import RenditionSpec, media_request_path
+from resizer.core.errors import ResizerError
+from resizer.core.spec import RenditionSpec, media_request_path
+from resizer.imaging import geometry
 
 Size = tuple[int, int]
 

@@ -11,9 +11,9 @@ from typing import Any
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from resizer.formats import CONTENT_TYPES as TYPES
+from resizer.core.formats import CONTENT_TYPES as TYPES
+from resizer.core.spec import FORMAT_ALIASES
 from resizer.links import Candidate, candidates, known_size, make_spec, srcset, url_for
-from resizer.spec import FORMAT_ALIASES
 
 # The placeholder: a rendition this narrow at this quality is a few hundred bytes; the browser
 # smooths it as it scales it up to the box (background-size: cover), which is the blur.

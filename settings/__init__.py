@@ -14,8 +14,8 @@ from pathlib import Path
 from botocore.config import Config as BotoConfig
 from django.core.exceptions import ImproperlyConfigured
 
-from resizer import run_dir
 from resizer.conf import DEFAULTS
+from resizer.server import run_dir
 from settings.env import Env, environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -89,10 +89,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"message": {"format": "%(message)s"}},
-    "filters": {"uncaught": {"()": "resizer.logs.UncaughtOnly"}},
+    "filters": {"uncaught": {"()": "resizer.server.logs.UncaughtOnly"}},
     "handlers": {
         "stderr": {"class": "logging.StreamHandler"},
-        # One JSON object per media request, on stdout, nothing around it (resizer/trace.py).
+        # One JSON object per media request, on stdout, nothing around it (resizer/server/trace.py).
         "access": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "message"},
     },
     "root": {"handlers": ["stderr"], "level": env.str("DJANGO_LOG_LEVEL", "INFO")},

@@ -14,7 +14,7 @@ django_application = get_asgi_application()
 
 # Imported once the settings are loaded: they prepare the metrics directory that resizer's
 # metrics module reads when it is imported.
-from resizer.asgi import MediaApp  # noqa: E402
+from resizer.server.asgi import MediaApp  # noqa: E402
 
-# /media/ goes straight to the service (resizer.asgi); everything else through Django.
+# /media/ goes straight to the service (resizer.server.asgi); everything else through Django.
 application = MediaApp(django_application)

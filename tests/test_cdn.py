@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from resizer.headers import accepted_format
+from resizer.server.headers import accepted_format
 from tests.support.deploy import ROOT, cloudformation, final_stage, instruction, manifest, option
 from tests.support.nginx import check_config
 

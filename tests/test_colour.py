@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageCms
 
-from resizer import colour, pipeline
-from resizer.policy import Limits
-from resizer.spec import RenditionSpec
+from resizer.core.policy import Limits
+from resizer.core.spec import RenditionSpec
+from resizer.imaging import colour, pipeline
 from tests.support import icc
 from tests.support.images import close, decode, encode
 

@@ -21,8 +21,8 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 import resizer
-from resizer import cdn
-from resizer.policy import sign
+from resizer.core.policy import sign
+from resizer.ops import cdn
 from tests.support.images import decode, jpeg
 from tests.support.seaweed import REGION, SeaweedFS
 from tests.support.server import ROOT

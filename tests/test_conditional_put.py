@@ -14,8 +14,8 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage
 
-from resizer.s3 import S3Objects
-from resizer.storage import FileObjects, Objects
+from resizer.stores.objects import FileObjects, Objects
+from resizer.stores.s3 import S3Objects
 from tests.support.seaweed import REGION, SeaweedFS
 
 YEAR = "public, max-age=31536000"
@@ -90,7 +90,7 @@ def test_s3_writes_keep_content_type_and_cache_control(seaweed: SeaweedFS, key_p
 
 
 def test_s3_write_refused_for_another_reason_is_still_an_error(seaweed: SeaweedFS, key_prefix: str) -> None:
-    from resizer.errors import StorageFailed
+    from resizer.core.errors import StorageFailed
 
     with pytest.raises(StorageFailed):  # only "stored already" is forgiven, not access denied
         s3_objects(seaweed, "reader").write(f"{key_prefix}/x.jpg/w_1.jpg", b"x", "image/jpeg", YEAR)

@@ -8,7 +8,7 @@ import time
 import pytest
 from PIL import Image, JpegImagePlugin
 
-from resizer import encoders
+from resizer.imaging import encoders
 from tests.support.images import decode, quadrants
 
 

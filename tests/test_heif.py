@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from PIL import Image
 
-from resizer import formats, pipeline
-from resizer.policy import Limits
-from resizer.spec import RenditionSpec
+from resizer.core import formats
+from resizer.core.policy import Limits
+from resizer.core.spec import RenditionSpec
+from resizer.imaging import pipeline
 from tests.support.images import close, decode, encode, quadrants
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from resizer.headers import cache_control
+from resizer.server.headers import cache_control
 from tests.support import hostile
 from tests.support.images import decode, jpeg
 from tests.support.ports import free_port

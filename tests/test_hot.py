@@ -3,8 +3,8 @@ by age, and never by one giant."""
 
 from __future__ import annotations
 
-from resizer import headers
-from resizer.hot import HotCache
+from resizer.server import headers
+from resizer.server.hot import HotCache
 
 
 class Clock:
@@ -88,7 +88,7 @@ def test_zero_bytes_disables_it() -> None:
 
 
 def test_what_is_remembered_as_asked_once_is_bounded() -> None:
-    from resizer import hot
+    from resizer.server import hot
 
     cache = HotCache(10_000, 60)
     for index in range(hot.SEEN + 10):

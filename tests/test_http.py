@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resizer.policy import sign
+from resizer.core.policy import sign
 from tests.conftest import Backend
 from tests.support.images import close, decode, encode, jpeg, png, quadrants
 

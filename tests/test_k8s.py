@@ -156,7 +156,7 @@ def test_the_configmap_and_secret_are_settings_the_service_accepts(tmp_path: Pat
 
 
 def test_the_originals_cache_fits_the_pods_tmp_volume() -> None:
-    """The shared originals (resizer/sources.py) live on /tmp: past its sizeLimit the pod is evicted."""
+    """The shared originals (resizer/server/sources.py) live on /tmp: past its sizeLimit the pod is evicted."""
     tmp = next(volume for volume in pod_spec()["volumes"] if volume["name"] == "tmp")
     cache = int(settings()["RESIZER_ORIGINALS_CACHE_BYTES"]) / MIB
     assert cache + 64 <= mebibytes(tmp["emptyDir"]["sizeLimit"])  # and room for tempfiles and metrics

@@ -15,8 +15,8 @@ from django.template.backends.jinja2 import Jinja2
 from django.test import override_settings
 
 import resizer
+from resizer.core.policy import sign
 from resizer.fields import ImageField
-from resizer.policy import sign
 from tests.support.markup import Document, srcset
 
 KEY = "photos/café, \"quoted\" & <tagged> 'x'.jpg"

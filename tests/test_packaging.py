@@ -18,7 +18,8 @@ from tests.support.server import ROOT
 def metadata(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)],
+        # sdist first, then the wheel from it: nothing is built inside the checkout.
+        [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)],
         check=True,
         capture_output=True,
         timeout=300,

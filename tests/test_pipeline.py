@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from resizer import pipeline
-from resizer.errors import Unprocessable
-from resizer.policy import Limits
-from resizer.spec import RenditionSpec
+from resizer.core.errors import Unprocessable
+from resizer.core.policy import Limits
+from resizer.core.spec import RenditionSpec
+from resizer.imaging import pipeline
 from tests.support.images import close, decode, encode, jpeg, png, quadrants
 
 LIMITS = Limits()

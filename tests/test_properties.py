@@ -12,8 +12,8 @@ from urllib.parse import quote, unquote
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from resizer.errors import BadRequest
-from resizer.spec import CROPS, FORMATS, GRAVITIES, MAX_KEY_BYTES, Grammar, RenditionSpec, validate_key
+from resizer.core.errors import BadRequest
+from resizer.core.spec import CROPS, FORMATS, GRAVITIES, MAX_KEY_BYTES, Grammar, RenditionSpec, validate_key
 
 PRESETS = {"thumb": "w_200/h_200/c_fill", "hero": "w_1600/q_70"}
 grammar = Grammar(PRESETS, max_dimension=4096)

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from resizer.sources import SharedOriginals
+from resizer.server.sources import SharedOriginals
 from tests.support.images import decode, jpeg
 from tests.support.prom import scrape
 from tests.test_overload import together

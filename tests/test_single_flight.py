@@ -11,7 +11,7 @@ import asyncio
 
 import pytest
 
-from resizer.render import SingleFlight
+from resizer.server.render import SingleFlight
 
 
 def run_with_a_deadline(cut_off: str) -> tuple[list[object], bool | None]:

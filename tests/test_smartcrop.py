@@ -8,9 +8,9 @@ import time
 import pytest
 from PIL import Image, ImageDraw
 
-from resizer import pipeline, smartcrop
-from resizer.policy import Limits
-from resizer.spec import RenditionSpec
+from resizer.core.policy import Limits
+from resizer.core.spec import RenditionSpec
+from resizer.imaging import pipeline, smartcrop
 from tests.support.images import decode, encode
 
 SUBJECT = (230, 40, 40)
@@ -70,7 +70,7 @@ def test_a_featureless_picture_crops_like_centre() -> None:
 
 
 def test_auto_leaves_fit_and_pad_and_uncropped_plans_alone() -> None:
-    from resizer import geometry
+    from resizer.imaging import geometry
 
     image = scene((1200, 600), (180, 300), 140)
     for spec in (
@@ -83,7 +83,7 @@ def test_auto_leaves_fit_and_pad_and_uncropped_plans_alone() -> None:
 
 
 def test_auto_is_cheap_on_a_large_original() -> None:
-    from resizer import geometry
+    from resizer.imaging import geometry
 
     image = scene((4000, 3000), (500, 1500), 400)
     spec = RenditionSpec("k", width=400, height=400, crop="fill", gravity="auto")

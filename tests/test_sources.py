@@ -14,10 +14,10 @@ import time
 import pytest
 from PIL import EpsImagePlugin, Image, ImageFile, PsdImagePlugin, TiffImagePlugin
 
-from resizer import pipeline
-from resizer.errors import Unprocessable
-from resizer.policy import Limits
-from resizer.spec import RenditionSpec
+from resizer.core.errors import Unprocessable
+from resizer.core.policy import Limits
+from resizer.core.spec import RenditionSpec
+from resizer.imaging import pipeline
 from tests.support import hostile
 from tests.support.images import decode
 from tests.support.server import ROOT

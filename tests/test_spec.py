@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from resizer.errors import BadRequest
-from resizer.spec import Grammar, RenditionSpec, decode_path
+from resizer.core.errors import BadRequest
+from resizer.core.spec import Grammar, RenditionSpec, decode_path
 
 PRESETS = {"thumb": "w_200/h_200/c_fill", "hero": "w_1600/q_70"}
 grammar = Grammar(PRESETS, max_dimension=4096)

@@ -7,13 +7,13 @@ from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from resizer import headers
 from resizer.conf import config
-from resizer.errors import ResizerError
-from resizer.headers import AUTO_OUTPUTS
+from resizer.core.errors import ResizerError
+from resizer.core.spec import DEFAULTS, MEDIA_PREFIX, ParsedURL, decode_path
 from resizer.links import url_for
-from resizer.spec import DEFAULTS, MEDIA_PREFIX, ParsedURL, decode_path
-from resizer.storage import Objects, originals, rendition_name, renditions
+from resizer.server import headers
+from resizer.server.headers import AUTO_OUTPUTS
+from resizer.stores.objects import Objects, originals, rendition_name, renditions
 
 
 def media_part(text: str) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from resizer import cdn
 from resizer.conf import config
-from resizer.errors import BadRequest, ResizerError
+from resizer.core.errors import BadRequest, ResizerError
+from resizer.core.spec import validate_key
 from resizer.management.base import Tally, add_originals_arguments, progress
-from resizer.spec import validate_key
-from resizer.storage import Objects, renditions
+from resizer.ops import cdn
+from resizer.stores.objects import Objects, renditions
 
 BATCH = 500  # names per delete call: a progress step, and well under S3's 1,000 per request
 

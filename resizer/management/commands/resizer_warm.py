@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from resizer import warming
 from resizer.conf import config
-from resizer.errors import ResizerError
+from resizer.core.errors import ResizerError
 from resizer.management.base import Tally, add_originals_arguments, progress
-from resizer.service import Service
-from resizer.storage import Objects, originals, renditions
+from resizer.ops import warming
+from resizer.server.service import Service
+from resizer.stores.objects import Objects, originals, renditions
 
 
 class Command(BaseCommand):

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
-from resizer import animation, colour, encoders, geometry, smartcrop
-from resizer.colour import has_alpha
-from resizer.errors import ResizerError, Unprocessable
-from resizer.formats import ALPHA_FORMATS, CONTENT_TYPES, DECODERS, JPEG_FAMILY, OWN_FORMATS
-from resizer.policy import Limits
-from resizer.spec import RenditionSpec
+from resizer.core.errors import ResizerError, Unprocessable
+from resizer.core.formats import ALPHA_FORMATS, CONTENT_TYPES, DECODERS, JPEG_FAMILY, OWN_FORMATS
+from resizer.core.policy import Limits
+from resizer.core.spec import RenditionSpec
+from resizer.imaging import animation, colour, encoders, geometry, smartcrop
+from resizer.imaging.colour import has_alpha
 
 log = logging.getLogger(__name__)
 

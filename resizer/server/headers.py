@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from resizer.errors import Overloaded, ResizerError
+from resizer.core.errors import Overloaded, ResizerError
 
 YEAR = "public, max-age=31536000"
 ALLOW = "GET, HEAD"

@@ -14,8 +14,8 @@ from fractions import Fraction
 
 from PIL import Image, ImageFilter, ImageOps
 
-from resizer import geometry
-from resizer.spec import RenditionSpec
+from resizer.core.spec import RenditionSpec
+from resizer.imaging import geometry
 
 SAMPLE = 96  # the analysed copy's long side
 SATURATION_WEIGHT = 0.25

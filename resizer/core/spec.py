@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from urllib.parse import quote, unquote, unquote_to_bytes
 
-from resizer.errors import BadRequest
+from resizer.core.errors import BadRequest
 
 MEDIA_PREFIX = "/media/"  # where the service answers; the rest of a request path is the spec
 CROPS = ("fit", "fill", "pad")

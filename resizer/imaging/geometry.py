@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from resizer.spec import RenditionSpec
+from resizer.core.spec import RenditionSpec
 
 Box = tuple[float, float, float, float]
 

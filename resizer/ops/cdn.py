@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 import boto3
 
 from resizer.conf import Config
-from resizer.headers import AUTO_OUTPUTS
-from resizer.policy import sign
-from resizer.spec import SEPARATOR, RenditionSpec, media_request_path
-from resizer.storage import OPTIMIZED, Objects
+from resizer.core.policy import sign
+from resizer.core.spec import SEPARATOR, RenditionSpec, media_request_path
+from resizer.server.headers import AUTO_OUTPUTS
+from resizer.stores.objects import OPTIMIZED, Objects
 
 # CloudFront accepts at most 3,000 file paths in invalidations in progress per distribution.
 INVALIDATION_BATCH = 3000

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from resizer import headers
+from resizer.server import headers
 
 
 @dataclass(frozen=True)

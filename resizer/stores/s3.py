@@ -24,8 +24,8 @@ from botocore.exceptions import (
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
-from resizer.errors import DeadlineExceeded, ResizerError, StorageFailed
-from resizer.storage import Stat, too_large
+from resizer.core.errors import DeadlineExceeded, ResizerError, StorageFailed
+from resizer.stores.objects import Stat, too_large
 
 log = logging.getLogger(__name__)
 

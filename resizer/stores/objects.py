@@ -23,8 +23,8 @@ from typing import Protocol
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, storages
 
-from resizer.errors import OriginalMissing, StorageFailed, Unprocessable
-from resizer.spec import Grammar, RenditionSpec
+from resizer.core.errors import OriginalMissing, StorageFailed, Unprocessable
+from resizer.core.spec import Grammar, RenditionSpec
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +235,7 @@ def objects_for(storage: Storage) -> Objects:
     from storages.backends.s3 import S3Storage  # here: boto3 loads only when S3 is used
 
     if isinstance(storage, S3Storage):
-        from resizer.s3 import S3Objects
+        from resizer.stores.s3 import S3Objects
 
         return S3Objects(storage)
     if isinstance(storage, FileSystemStorage):

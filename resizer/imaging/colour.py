@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageChops, ImageCms
 
-from resizer.formats import JPEG_FAMILY
+from resizer.core.formats import JPEG_FAMILY
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from resizer import metrics
-from resizer.headers import Reply
+from resizer.server import metrics
+from resizer.server.headers import Reply
 
 access_log = logging.getLogger("resizer.access")
 

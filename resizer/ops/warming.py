@@ -13,8 +13,8 @@ from typing import Any
 
 from django.apps import apps
 
-from resizer.service import Service
-from resizer.spec import Grammar, RenditionSpec
+from resizer.core.spec import Grammar, RenditionSpec
+from resizer.server.service import Service
 
 DEFAULT_FORMAT = "default"  # the original's own format, as a URL without f_ gives
 

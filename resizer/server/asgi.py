@@ -15,8 +15,8 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from resizer.service import service
-from resizer.spec import MEDIA_PREFIX
+from resizer.core.spec import MEDIA_PREFIX
+from resizer.server.service import service
 
 log = logging.getLogger(__name__)
 

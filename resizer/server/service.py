@@ -13,17 +13,18 @@ import logging
 from functools import cache
 from typing import NamedTuple
 
-from resizer import headers, pipeline
 from resizer.conf import Config, config
-from resizer.errors import DeadlineExceeded, ResizerError, StorageFailed
-from resizer.headers import Reply
-from resizer.hot import HotCache
-from resizer.metrics import Measured
-from resizer.pipeline import Rendered
-from resizer.render import Flight, Pools, SingleFlight, Slot
-from resizer.spec import MEDIA_PREFIX, RenditionSpec, decode_path
-from resizer.storage import Objects, fetch_original, originals, rendition_name, renditions
-from resizer.trace import Timing, Trace
+from resizer.core.errors import DeadlineExceeded, ResizerError, StorageFailed
+from resizer.core.spec import MEDIA_PREFIX, RenditionSpec, decode_path
+from resizer.imaging import pipeline
+from resizer.imaging.pipeline import Rendered
+from resizer.server import headers
+from resizer.server.headers import Reply
+from resizer.server.hot import HotCache
+from resizer.server.metrics import Measured
+from resizer.server.render import Flight, Pools, SingleFlight, Slot
+from resizer.server.trace import Timing, Trace
+from resizer.stores.objects import Objects, fetch_original, originals, rendition_name, renditions
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, ParamSpec, TypeVar
 
-from resizer import metrics
-from resizer.errors import Overloaded
+from resizer.core.errors import Overloaded
+from resizer.server import metrics
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from resizer import encoders
-from resizer.formats import ANIMATED_FORMATS
+from resizer.core.formats import ANIMATED_FORMATS
+from resizer.imaging import encoders
 
 # Sources whose frames Pillow composites onto the full canvas for us (disposal and blending done).
 ANIMATED_SOURCES = frozenset({"GIF", "WEBP", "PNG", "AVIF"})

@@ -1,6 +1,6 @@
 """Prometheus metrics, names prefixed `resizer_`, correct under several uvicorn workers.
 
-With PROMETHEUS_MULTIPROC_DIR set (the service's settings set it up, see resizer/run_dir.py)
+With PROMETHEUS_MULTIPROC_DIR set (the service's settings set it up, see resizer/server/run_dir.py)
 every worker writes its samples to files there and `/metrics` sums them, whichever worker answers.
 Without it (resizer installed into another site) the process's own registry is exposed.
 """
@@ -23,8 +23,8 @@ from prometheus_client import (
     multiprocess,
 )
 
-from resizer.run_dir import alive
-from resizer.storage import Objects, Stat
+from resizer.server.run_dir import alive
+from resizer.stores.objects import Objects, Stat
 
 # Storage calls: a warm GET is milliseconds, a retried one seconds; renders span 10 ms to seconds.
 STORAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20)

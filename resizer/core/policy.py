@@ -10,8 +10,8 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from resizer.errors import BadRequest, Forbidden
-from resizer.spec import ParsedURL
+from resizer.core.errors import BadRequest, Forbidden
+from resizer.core.spec import ParsedURL
 
 PRESETS_ONLY_OPTIONS = frozenset({"s", "p", "v"})
 

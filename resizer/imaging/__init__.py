@@ -1,0 +1,1 @@
+"""Pillow, bytes in, bytes out: the pipeline and its steps."""

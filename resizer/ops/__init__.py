@@ -1,0 +1,1 @@
+"""What operators run: warming and purging renditions, CDN invalidation."""

@@ -1,0 +1,1 @@
+"""The framework-neutral runtime, handed its config: ASGI, the serving story, pools, caches, metrics."""

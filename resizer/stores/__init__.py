@@ -1,0 +1,1 @@
+"""All storage I/O: the Objects protocol, the filesystem, any Django storage, S3."""
