@@ -14,7 +14,8 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage
 
-from resizer.stores.objects import FileObjects, Objects
+from resizer.stores.base import Objects
+from resizer.stores.objects import FileObjects
 from resizer.stores.s3 import S3Objects
 from tests.support.seaweed import REGION, SeaweedFS
 

@@ -12,7 +12,8 @@ from django.core.files.storage import FileSystemStorage, InMemoryStorage
 
 from resizer import signals
 from resizer.ops import cdn
-from resizer.stores.objects import FileObjects, Objects, StorageObjects
+from resizer.stores.base import Objects
+from resizer.stores.objects import FileObjects, StorageObjects
 from tests.support.ports import free_port
 
 NAMES = ["a.jpg/w_1.jpg", "a.jpg/w_2.jpg", "a.jpg/b.jpg/w_1.jpg", "ab.jpg/w_1.jpg", "z/a.jpg/w_1.jpg"]

@@ -1,6 +1,6 @@
 """Purging: exactly the renditions of given originals, and the CDN paths that may hold them.
 
-Renditions live under `<original key>/`, named `<options>.<ext>` (storage.rendition_name), and
+Renditions live under `<original key>/`, named `<options>.<ext>` (core/naming.py), and
 option names never hold a `/`. So the renditions of `a.jpg` are the objects directly under `a.jpg/`,
 and those of another original `a.jpg/b.jpg`, one level deeper, are not among them.
 """
@@ -15,10 +15,11 @@ from urllib.parse import urlsplit
 import boto3
 
 from resizer.conf import Config
+from resizer.core.naming import spec_of
 from resizer.core.policy import sign
-from resizer.core.spec import SEPARATOR, RenditionSpec, media_request_path
+from resizer.core.spec import RenditionSpec, media_request_path
 from resizer.server.headers import AUTO_OUTPUTS
-from resizer.stores.objects import OPTIMIZED, Objects
+from resizer.stores.base import Objects
 
 # CloudFront accepts at most 3,000 file paths in invalidations in progress per distribution.
 INVALIDATION_BATCH = 3000
@@ -33,14 +34,6 @@ def renditions_of(objects: Objects, key: str) -> list[str]:
 def renditions_under(objects: Objects, prefix: str) -> list[str]:
     """The renditions of every original whose key starts with `prefix`."""
     return [name for name in objects.list(prefix) if name.rpartition("/")[0].startswith(prefix)]
-
-
-def spec_of(config: Config, name: str) -> RenditionSpec:
-    """The spec a rendition name was made from (storage.rendition_name backwards)."""
-    key, _, leaf = name.rpartition("/")
-    stem = leaf.rpartition(".")[0]
-    options = [] if stem == OPTIMIZED else stem.split(",")
-    return config.grammar.parse("/".join([*options, SEPARATOR, key])).spec
 
 
 def spellings(config: Config, spec: RenditionSpec) -> Iterator[RenditionSpec]:
@@ -59,7 +52,7 @@ def cdn_paths(config: Config, names: Iterable[str]) -> list[str]:
     prefix = urlsplit(config.base_url).path.rstrip("/")
     paths = set()
     for name in names:
-        for spec in spellings(config, spec_of(config, name)):
+        for spec in spellings(config, spec_of(config.grammar, name)):
             path = config.grammar.build_path(spec)
             signatures = [sign(path, key) for key in config.policy.signing_keys] or [None]
             paths.update(prefix + media_request_path(path, signature) for signature in signatures)

@@ -24,7 +24,7 @@ from prometheus_client import (
 )
 
 from resizer.server.run_dir import alive
-from resizer.stores.objects import Objects, Stat
+from resizer.stores.base import Objects, Stat
 
 # Storage calls: a warm GET is milliseconds, a retried one seconds; renders span 10 ms to seconds.
 STORAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20)

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from resizer.conf import Config, config
 from resizer.core.errors import DeadlineExceeded, ResizerError, StorageFailed
+from resizer.core.naming import rendition_name
 from resizer.core.spec import MEDIA_PREFIX, RenditionSpec, decode_path
 from resizer.imaging import pipeline
 from resizer.imaging.pipeline import Rendered
@@ -24,7 +25,8 @@ from resizer.server.hot import HotCache
 from resizer.server.metrics import Measured
 from resizer.server.render import Flight, Pools, SingleFlight, Slot
 from resizer.server.trace import Timing, Trace
-from resizer.stores.objects import Objects, fetch_original, originals, rendition_name, renditions
+from resizer.stores.base import Objects, fetch_original
+from resizer.stores.objects import originals, renditions
 
 log = logging.getLogger(__name__)
 

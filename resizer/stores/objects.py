@@ -15,65 +15,16 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email.utils import formatdate
 from stat import S_ISREG
-from typing import Protocol
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, storages
 
-from resizer.core.errors import OriginalMissing, StorageFailed, Unprocessable
-from resizer.core.spec import Grammar, RenditionSpec
+from resizer.core.errors import StorageFailed, Unprocessable
+from resizer.stores.base import Objects, Stat, too_large
 
 log = logging.getLogger(__name__)
-
-OPTIMIZED = "optimized"  # the rendition name of a URL without options
-
-
-NAMED_FORMATS = {"jpg": "jpg", "jpeg": "jpg", "jpe": "jpg", "png": "png", "webp": "webp", "avif": "avif", "gif": "gif"}
-
-
-def rendition_name(grammar: Grammar, spec: RenditionSpec, output: str | None) -> str:
-    """Storage key of a rendition: under `<original key>/`, named by its options and format.
-
-    The options are the canonical segments of the expanded spec (presets resolved, no signature).
-    `output` is the format asked for (f_, or f_auto resolved), None for the default (the
-    original's own, which only its bytes can tell): a default rendition is named after the
-    original's extension and never shares a name with an explicit one, even where the original's
-    content disagrees with its name.
-    """
-    named = [part for part in grammar.option_parts(spec.expanded) if not part.startswith("f_")]
-    if output is not None:
-        named.append(f"f_{output}")
-    return f"{spec.key}/{','.join(named) or OPTIMIZED}.{output or format_for_name(spec.key)}"
-
-
-def format_for_name(key: str) -> str:
-    extension = key.rsplit("/", 1)[-1].rpartition(".")[2].lower()
-    return NAMED_FORMATS.get(extension, "jpg")
-
-
-def too_large(size: int, limit: int) -> Unprocessable:
-    return Unprocessable(f"the original is {size} bytes; the limit is {limit}")
-
-
-@dataclass(frozen=True)
-class Stat:
-    """What a store says of one object without reading it (for the operator's commands)."""
-
-    size: int
-    metadata: dict[str, str] = field(default_factory=dict)  # as stored: Content-Type, Last-Modified, …
-
-
-class Objects(Protocol):
-    def read(self, name: str, max_bytes: int | None = None) -> bytes | None: ...
-    def write(self, name: str, body: bytes, content_type: str, cache_control: str) -> None: ...
-    def ping(self) -> None: ...
-    def prepare(self) -> None: ...
-    def stat(self, name: str) -> Stat | None: ...
-    def list(self, prefix: str) -> Iterator[str]: ...
-    def delete(self, names: list[str]) -> None: ...
 
 
 class FileObjects:
@@ -249,10 +200,3 @@ def originals() -> Objects:
 
 def renditions() -> Objects:
     return objects_for(storages["renditions"])
-
-
-def fetch_original(objects: Objects, key: str, max_bytes: int) -> bytes:
-    data = objects.read(key, max_bytes)
-    if data is None:
-        raise OriginalMissing()
-    return data

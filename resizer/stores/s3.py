@@ -25,7 +25,7 @@ from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
 from resizer.core.errors import DeadlineExceeded, ResizerError, StorageFailed
-from resizer.stores.objects import Stat, too_large
+from resizer.stores.base import Stat, too_large
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from resizer.conf import config
 from resizer.core.errors import ResizerError
+from resizer.core.naming import rendition_name
 from resizer.core.spec import DEFAULTS, MEDIA_PREFIX, ParsedURL, decode_path
 from resizer.links import url_for
 from resizer.server import headers
 from resizer.server.headers import AUTO_OUTPUTS
-from resizer.stores.objects import Objects, originals, rendition_name, renditions
+from resizer.stores.base import Objects
+from resizer.stores.objects import originals, renditions
 
 
 def media_part(text: str) -> str:

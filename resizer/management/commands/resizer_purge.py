@@ -9,7 +9,8 @@ from resizer.core.errors import BadRequest, ResizerError
 from resizer.core.spec import validate_key
 from resizer.management.base import Tally, add_originals_arguments, progress
 from resizer.ops import cdn
-from resizer.stores.objects import Objects, renditions
+from resizer.stores.base import Objects
+from resizer.stores.objects import renditions
 
 BATCH = 500  # names per delete call: a progress step, and well under S3's 1,000 per request
 

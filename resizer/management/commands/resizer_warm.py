@@ -9,7 +9,8 @@ from resizer.core.errors import ResizerError
 from resizer.management.base import Tally, add_originals_arguments, progress
 from resizer.ops import warming
 from resizer.server.service import Service
-from resizer.stores.objects import Objects, originals, renditions
+from resizer.stores.base import Objects
+from resizer.stores.objects import originals, renditions
 
 
 class Command(BaseCommand):
