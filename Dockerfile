@@ -1,5 +1,5 @@
 # resizer: the image that k8s/ deploys.  docker build -t resizer:0.1.0 .
-# Settings come from the environment (README, "Settings"); S3 credentials from the pod's IAM role.
+# Settings come from the environment (docs/operations.md, "Settings"); S3 credentials from the pod's IAM role.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 

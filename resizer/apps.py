@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import warnings
-
 from django.apps import AppConfig
 
 
@@ -11,18 +9,7 @@ class ResizerConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self) -> None:
-        from PIL import Image, ImageFile, PngImagePlugin
-
-        from resizer.conf import config
-
-        limits = config().limits  # validates every RESIZER_* setting at start-up
-        # Process-wide safety limits, set once (never per request): Pillow refuses images over
-        # the pixel limit, and its DecompressionBombWarning becomes an error.
-        Image.MAX_IMAGE_PIXELS = limits.max_source_pixels
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        # A truncated original is a broken original (422), never half a picture cached for a year.
-        ImageFile.LOAD_TRUNCATED_IMAGES = False
-        # PNG text, zTXt, iTXt and iCCP chunks: at most 1 MiB each once inflated and 64 MiB in all
-        # (Pillow's defaults since CVE-2014-9601), stated here so that nothing loosens them unseen.
-        PngImagePlugin.MAX_TEXT_CHUNK = ImageFile.SAFEBLOCK
-        PngImagePlugin.MAX_TEXT_MEMORY = 64 * ImageFile.SAFEBLOCK
+        # The settings are checked by `manage.py check` (resizer.E00x) and when first used; nothing
+        # process-wide happens here: Pillow's limits and the run directory are the service's
+        # bootstrap (settings/bootstrap.py), never a host site's.
+        from resizer import checks  # noqa: F401  (registers the checks)

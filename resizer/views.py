@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
+from resizer.factory import service
 from resizer.server import headers, metrics
 from resizer.server.asgi import media_path
 from resizer.server.headers import Reply
-from resizer.server.service import service
 
 
 async def media(request: HttpRequest, path: str) -> HttpResponse:

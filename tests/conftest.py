@@ -24,6 +24,10 @@ import pytest  # noqa: E402
 
 django.setup()
 
+from settings.bootstrap import bootstrap  # noqa: E402
+
+bootstrap(server=False)  # Pillow's limits, as manage.py and the ASGI entry point set them
+
 from tests.support.ports import free_port  # noqa: E402
 from tests.support.seaweed import SeaweedFS  # noqa: E402
 from tests.support.server import Server  # noqa: E402

@@ -91,7 +91,7 @@ def test_outputs_without_animation_get_the_first_frame(source: str, output: str 
 
 
 def test_f_auto_gives_an_animated_avif_when_avif_is_accepted() -> None:
-    """DESIGN.md: f_auto is AVIF when Accept names it; the animation survives (AVIF holds one)."""
+    """docs/urls.md: f_auto is AVIF when Accept names it; the animation survives (AVIF holds one)."""
     result = render(animation("GIF"), "avif", accept_auto=True, width=100)
     assert result.format == "avif" and result.content_type == "image/avif"
     assert [duration for _, duration in frames_of(result.body)] == DURATIONS

@@ -76,6 +76,7 @@ def image_command(tmp_path: Path) -> tuple[list[str], dict[str, str], int]:
     env = bare_environ(**env_of(stage))
     env["PATH"] = f"{BIN}:{os.environ['PATH']}"  # the image's /opt/venv/bin is this venv's bin
     env.update(DJANGO_STATIC_ROOT=str(tmp_path / "static"), RESIZER_DATA_DIR=str(tmp_path / "var"))
+    (tmp_path / "var").mkdir()  # the image's `install -d /app/var`
     collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"]
     subprocess.run(collect, cwd=ROOT, env=env, check=True)
     return argv, env, port

@@ -12,7 +12,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from resizer.conf import DEFAULTS
+from resizer.core.config import BY_NAME
 from tests.conftest import Backend
 from tests.support.deploy import (
     K8S,
@@ -121,7 +121,7 @@ def test_memory_is_sized_by_the_formula_from_the_configmap() -> None:
     decoded = values["RESIZER_MAX_SOURCE_PIXELS"] * 4 / MIB
     original = values["RESIZER_MAX_SOURCE_BYTES"] / MIB
     output = values["RESIZER_MAX_DIMENSION"] ** 2 * 4 / MIB  # the largest image the encoder is handed
-    hot = values.get("RESIZER_HOT_CACHE_BYTES", DEFAULTS["RESIZER_HOT_CACHE_BYTES"]) / MIB
+    hot = values.get("RESIZER_HOT_CACHE_BYTES", BY_NAME["RESIZER_HOT_CACHE_BYTES"].default) / MIB
     need = 90 + hot + values["RESIZER_RENDER_WORKERS"] * (decoded + original + output)
     need += values["RESIZER_QUEUE_LIMIT"] * original
     resources = deployment_container()["resources"]

@@ -8,7 +8,7 @@ import sys
 
 from tests.support.server import ROOT
 
-PROBE = "from settings.malloc import cap_arenas; print(cap_arenas())"
+PROBE = "from settings.bootstrap import cap_arenas; print(cap_arenas())"
 
 
 def run(env: dict[str, str]) -> str:

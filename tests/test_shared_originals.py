@@ -112,6 +112,7 @@ def test_a_srcset_burst_fetches_its_original_once_over_two_workers(seaweed, star
     for key in keys:
         seaweed.put("originals", key, jpeg((2000, 1500)))
     run_dir = tmp_path / "run"
+    run_dir.mkdir()  # a run directory the operator names must exist
     server = start_server({**seaweed.env(), "RESIZER_RUN_DIR": str(run_dir)}, workers=2)
     for key in keys:
         answers = together(server, [f"/media/w_{width}/{key}" for width in widths])

@@ -34,19 +34,32 @@ def refused(data: bytes, limits: Limits = LIMITS) -> str:
     return error.value.message
 
 
-def test_limits_are_set_once_process_wide_at_start_up() -> None:
+PILLOW_LIMITS = (
+    "from PIL import Image, ImageFile, PngImagePlugin\n"
+    "action = next((f[0] for f in warnings.filters if f[2] is Image.DecompressionBombWarning), 'default')\n"
+    "print(Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES, PngImagePlugin.MAX_TEXT_CHUNK,"
+    " PngImagePlugin.MAX_TEXT_MEMORY, action)"
+)
+
+
+def limits_after(setup: str) -> list[str]:
     # In a fresh process: pytest's own warning capture would hide the filter from a test here.
-    code = (
-        "import warnings, django; django.setup()\n"
-        "from PIL import Image, ImageFile, PngImagePlugin\n"
-        "action = next(f[0] for f in warnings.filters if f[2] is Image.DecompressionBombWarning)\n"
-        "print(Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES, PngImagePlugin.MAX_TEXT_CHUNK,"
-        " PngImagePlugin.MAX_TEXT_MEMORY, action)"
-    )
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("RESIZER_", "AWS_"))}
-    environ["RESIZER_MAX_SOURCE_PIXELS"] = "1234567"
+    environ.update(RESIZER_MAX_SOURCE_PIXELS="1234567", DJANGO_SETTINGS_MODULE="settings")
+    code = f"import warnings, django; django.setup()\n{setup}\n{PILLOW_LIMITS}"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True)
-    assert result.stdout.split() == ["1234567", "False", str(1 << 20), str(64 << 20), "error"], result.stderr
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_the_service_bootstrap_sets_the_limits_once_process_wide() -> None:
+    after = limits_after("from settings.bootstrap import bootstrap; bootstrap(server=False)")
+    assert after == ["1234567", "False", str(1 << 20), str(64 << 20), "error"]
+
+
+def test_setting_up_the_app_alone_leaves_pillow_as_it_was() -> None:
+    # A host site that adds "resizer" to INSTALLED_APPS keeps Pillow's own defaults.
+    assert limits_after("") == ["89478485", "False", str(1 << 20), str(64 << 20), "default"]
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """RenditionSpec and the URL grammar: `Grammar.parse` and `Grammar.build_path` are exact inverses.
 
 Everything a response says is derived from one RenditionSpec. This module knows nothing of
-Django, storage or Pillow; see ../shared/DESIGN.md, "URL grammar", for the contract.
+Django, storage or Pillow; see docs/urls.md for the grammar in full.
 """
 
 from __future__ import annotations

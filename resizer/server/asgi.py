@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from resizer.core.spec import MEDIA_PREFIX
-from resizer.server.service import service
+from resizer.server.service import Service
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +30,20 @@ _PREFIX = MEDIA_PREFIX.encode("ascii")
 
 
 class MediaApp:
-    def __init__(self, app: ASGIApp) -> None:
+    """`service` builds the Service (resizer.factory.service: from Django settings, once)."""
+
+    def __init__(
+        self, app: ASGIApp, service: Callable[[], Service], on_shutdown: Callable[[], None] = lambda: None
+    ) -> None:
         self.app = app
+        self.service = service
+        self.on_shutdown = on_shutdown
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(MEDIA_PREFIX):
             await self.media(scope, send)
         elif scope["type"] == "lifespan":
-            await lifespan(receive, send)
+            await self.lifespan(receive, send)
         else:
             await self.app(scope, receive, send)
 
@@ -48,10 +54,26 @@ class MediaApp:
                 accept = value.decode("latin-1")
             elif name == b"if-none-match":
                 if_none_match = value.decode("latin-1")
-        reply = await service().respond(scope["method"], media_path(scope), accept, if_none_match)
+        reply = await self.service().respond(scope["method"], media_path(scope), accept, if_none_match)
         headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers.items()]
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": reply.body})
+
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.service().start()
+                except Exception as exc:  # a bad configuration must stop the worker, with its reason
+                    log.exception("startup failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.on_shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
 
 def media_path(scope: Scope) -> bytes:
@@ -59,19 +81,3 @@ def media_path(scope: Scope) -> bytes:
     raw = scope.get("raw_path") or scope["path"].encode("utf-8")
     raw = raw.removeprefix(scope.get("root_path", "").encode("utf-8"))
     return raw.removeprefix(_PREFIX)
-
-
-async def lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            try:
-                await service().start()
-            except Exception as exc:  # a bad configuration must stop the worker, with its reason
-                log.exception("startup failed")
-                await send({"type": "lifespan.startup.failed", "message": str(exc)})
-                return
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return

@@ -1,4 +1,4 @@
-"""Logging pieces the service's settings wire up (see README, "Logs")."""
+"""Logging pieces the service's settings wire up (see docs/operations.md, "Observability")."""
 
 from __future__ import annotations
 

@@ -10,23 +10,20 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from functools import cache
 from typing import NamedTuple
 
-from resizer.conf import Config, config
 from resizer.core.errors import DeadlineExceeded, ResizerError, StorageFailed
 from resizer.core.naming import rendition_name
 from resizer.core.spec import MEDIA_PREFIX, RenditionSpec, decode_path
 from resizer.imaging import pipeline
 from resizer.imaging.pipeline import Rendered
 from resizer.server import headers
+from resizer.server.config import Config
 from resizer.server.headers import Reply
 from resizer.server.hot import HotCache
-from resizer.server.metrics import Measured
 from resizer.server.render import Flight, Pools, SingleFlight, Slot
 from resizer.server.trace import Timing, Trace
 from resizer.stores.base import Objects, fetch_original
-from resizer.stores.objects import originals, renditions
 
 log = logging.getLogger(__name__)
 
@@ -181,8 +178,3 @@ class Service:
         if await self.pools.io(self.renditions.stat, name) is None:
             raise StorageFailed("rendered, but the renditions storage did not keep it")
         return True
-
-
-@cache
-def service() -> Service:
-    return Service(config(), Measured(originals(), "originals"), Measured(renditions(), "renditions"))

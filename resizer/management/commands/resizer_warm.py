@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from resizer.conf import config
 from resizer.core.errors import ResizerError
+from resizer.imaging import limits
 from resizer.management.base import Tally, add_originals_arguments, progress
 from resizer.ops import warming
 from resizer.server.service import Service
@@ -36,6 +37,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         self.verbosity = options["verbosity"]
         settings = config()
+        limits.apply(settings.limits)  # this process renders: Pillow's limits, as the service sets them
         widths = [int(w) for w in warming.split(options["widths"])] or sorted(settings.policy.widths or ())
         presets = warming.split(options["presets"])
         if not widths and not presets:

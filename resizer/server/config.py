@@ -1,0 +1,29 @@
+"""What the server is handed: the grammar, the policy, the limits and its sizes, all validated.
+
+resizer.conf builds one from Django settings (host sites and the service alike); tests and
+benchmarks may build one by hand. Nothing in server/ reads settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from resizer.core.policy import Limits, Policy
+from resizer.core.spec import Grammar
+from resizer.server.sources import SharedOriginals
+
+
+@dataclass(frozen=True)
+class Config:
+    grammar: Grammar
+    policy: Policy
+    limits: Limits
+    base_url: str
+    render_workers: int
+    queue_limit: int
+    io_workers: int
+    deadline: float
+    hot_cache_bytes: int
+    hot_cache_seconds: float
+    originals_cache: SharedOriginals | None
+    cloudfront_distribution: str = ""
