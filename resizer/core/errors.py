@@ -10,12 +10,16 @@ from __future__ import annotations
 
 
 class ResizerError(Exception):
+    """`message` is public (the response body); `detail` is for the log only (a bucket, an S3
+    error code), never sent."""
+
     status = 500
     message = "internal error"
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, detail: str = "") -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
+        self.detail = detail
 
 
 class BadRequest(ResizerError):

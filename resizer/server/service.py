@@ -45,9 +45,12 @@ class Service:
         self.hot = HotCache(config.hot_cache_bytes, config.hot_cache_seconds)
 
     async def start(self) -> None:
-        """Build at startup what the first request would otherwise pay for: the storage clients."""
+        """Build at startup what the first request would otherwise pay for: the storage clients.
+        A storage that does not answer yet is logged (naming the bucket and why), not fatal:
+        /readyz keeps the pod out of the load balancer until it answers."""
         await self.pools.io(self.originals.prepare)
         await self.pools.io(self.renditions.prepare)
+        await self.ready()
 
     async def respond(
         self, method: str, path: bytes | str, accept: str | None = None, if_none_match: str | None = None
@@ -157,8 +160,11 @@ class Service:
             async with asyncio.timeout(5):
                 await self.pools.io(self.originals.ping)
                 await self.pools.io(self.renditions.ping)
-        except (ResizerError, TimeoutError) as exc:
-            log.warning("not ready: %s", getattr(exc, "message", "storage timed out"))
+        except ResizerError as exc:
+            log.warning("not ready: %s (%s)", exc.message, exc.detail or "no detail")
+            return False
+        except TimeoutError:
+            log.warning("not ready: storage did not answer within 5 s")
             return False
         return True
 

@@ -35,15 +35,19 @@ STORED_ALREADY = frozenset({"PreconditionFailed", "412", "ConditionalRequestConf
 DENIED = frozenset({"AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled"})
 
 
-def translate(exc: Exception, action: str) -> ResizerError:
-    """The error a botocore exception stands for (missing keys are handled by the caller)."""
+def translate(exc: Exception, action: str, bucket: str) -> ResizerError:
+    """The error a botocore exception stands for (missing keys are handled by the caller).
+
+    The public message says what failed; the detail, for the log and /readyz's warning, names the
+    bucket and S3's error code (NoSuchBucket, AccessDenied, …), which the public must not see."""
+    detail = f"bucket {bucket!r}: {_code(exc) or type(exc).__name__} during {action}"
     if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError)):
-        return DeadlineExceeded(f"storage timed out during {action}")
+        return DeadlineExceeded(f"storage timed out during {action}", detail)
     if isinstance(exc, ClientError):
         if _code(exc) in DENIED:
-            return StorageFailed(f"storage denied {action}")
-        return StorageFailed(f"storage failed during {action}")
-    return StorageFailed(f"storage unreachable during {action}")
+            return StorageFailed(f"storage denied {action}", detail)
+        return StorageFailed(f"storage failed during {action}", detail)
+    return StorageFailed(f"storage unreachable during {action}", detail)
 
 
 def _code(exc: Exception) -> str:
@@ -113,7 +117,7 @@ class S3Objects:
             if is_missing(exc):
                 return None
             log.warning("s3 read of %r failed: %s", name, exc)
-            raise translate(exc, "read") from exc
+            raise translate(exc, "read", self.bucket) from exc
 
     def write(self, name: str, body: bytes, content_type: str, cache_control: str) -> None:
         """Store a rendition unless one is there: replicas racing on one miss store one object.
@@ -136,13 +140,15 @@ class S3Objects:
                 log.info("rendition %r was stored first by another writer", name)
                 return
             log.warning("s3 write of %r failed: %s", name, exc)
-            raise translate(exc, "write") from exc
+            raise translate(exc, "write", self.bucket) from exc
 
     def ping(self) -> None:
         try:
-            self.client.head_bucket(Bucket=self.bucket)
+            # Not head_bucket: a HEAD has no body, so S3's error code (NoSuchBucket, AccessDenied)
+            # would come back as a bare 404 or 403; the log must name what is wrong.
+            self.client.list_objects_v2(Bucket=self.bucket, MaxKeys=1)
         except (ClientError, BotoCoreError) as exc:
-            raise translate(exc, "ping") from exc
+            raise translate(exc, "ping", self.bucket) from exc
 
     def stat(self, name: str) -> Stat | None:
         try:
@@ -150,7 +156,7 @@ class S3Objects:
         except (ClientError, BotoCoreError) as exc:
             if is_missing(exc):
                 return None
-            raise translate(exc, "stat") from exc
+            raise translate(exc, "stat", self.bucket) from exc
         metadata = {
             "Content-Type": response.get("ContentType", ""),
             "Cache-Control": response.get("CacheControl", ""),
@@ -167,7 +173,7 @@ class S3Objects:
                 for item in page.get("Contents", []):
                     yield item["Key"][len(location) :]
         except (ClientError, BotoCoreError) as exc:
-            raise translate(exc, "list") from exc
+            raise translate(exc, "list", self.bucket) from exc
 
     def delete(self, names: list[str]) -> None:
         for start in range(0, len(names), DELETE_BATCH):
@@ -175,7 +181,7 @@ class S3Objects:
             try:
                 response = self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
             except (ClientError, BotoCoreError) as exc:
-                raise translate(exc, "delete") from exc
+                raise translate(exc, "delete", self.bucket) from exc
             if response.get("Errors"):
                 failed = response["Errors"][0]
                 log.warning("s3 delete of %r failed: %s", failed.get("Key"), failed.get("Code"))
