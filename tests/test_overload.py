@@ -52,7 +52,7 @@ def test_beyond_workers_and_queue_requests_get_a_fast_503(seaweed, start_server,
     seaweed.put("originals", key, noise_jpeg((3000, 2000)))
     server = start_server({**seaweed.env(), "RESIZER_RENDER_WORKERS": "1", "RESIZER_QUEUE_LIMIT": "1"})
     assert server.get("/readyz").status == 200  # the S3 clients exist: time below is queueing only
-    # Eight different renditions, ≈ 0.65 s each here: well past the 0.25 s line on a faster machine.
+    # Eight different renditions (most of a second each here), all released at once.
     paths = [f"/media/w_{2900 - i}/f_png/{key}" for i in range(8)]
     answers = together(server, paths)
     statuses = Counter(response.status for response, _ in answers)
@@ -60,7 +60,8 @@ def test_beyond_workers_and_queue_requests_get_a_fast_503(seaweed, start_server,
     refused = [(response, elapsed) for response, elapsed in answers if response.status == 503]
     slowest_refusal = max(elapsed for _, elapsed in refused)
     fastest_render = min(elapsed for response, elapsed in answers if response.status == 200)
-    assert slowest_refusal < 0.25 < fastest_render
+    # At once: a refusal that had waited for a slot would have taken at least one render.
+    assert slowest_refusal < fastest_render / 4, (slowest_refusal, fastest_render)
     for response, _ in refused:
         assert response.header("Retry-After") == "1"
         assert response.header("Cache-Control") == "no-store"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.synchronize
 import time
 from collections import Counter
 from pathlib import Path
@@ -82,28 +83,52 @@ def test_a_broken_cache_only_costs_the_saving(tmp_path: Path) -> None:
     assert shared.fetch("cat.jpg", fetch) == b"original" and len(calls) == 1
 
 
-def _race(directory: str, tally: str, start: float) -> None:
+RACERS = 4
+
+
+def _note(log: str, event: str) -> None:
+    with open(log, "a") as handle:
+        handle.write(f"{event} {time.time()!r}\n")
+
+
+def _events(log: str) -> list[tuple[str, float]]:
+    with open(log) as handle:
+        return [(name, float(at)) for name, at in (line.split() for line in handle)]
+
+
+def _race(directory: str, log: str, barrier: multiprocessing.synchronize.Barrier) -> None:
     def slow_fetch() -> bytes:
-        with open(tally, "a") as handle:
-            handle.write("fetch\n")
-        time.sleep(0.3)
+        # Hold the fetch open until every racer has called fetch() too, so that they all
+        # ask while it is in flight, however long the processes took to start.
+        _note(log, "fetch")
+        deadline = time.monotonic() + 30
+        while sum(name == "enter" for name, _ in _events(log)) < RACERS and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)  # the last one from its note to the lock
+        _note(log, "fetched")
         return b"original"
 
-    time.sleep(max(0.0, start - time.time()))
+    barrier.wait(60)
+    _note(log, "enter")
     assert SharedOriginals(Path(directory), 1000, 60).fetch("cat.jpg", slow_fetch) == b"original"
 
 
 def test_workers_racing_on_one_original_fetch_it_once(tmp_path: Path) -> None:
-    tally = tmp_path / "tally"
-    start = time.time() + 0.5
+    log = tmp_path / "log"
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_race, args=(str(tmp_path / "o"), str(tally), start)) for _ in range(4)]
+    barrier = context.Barrier(RACERS)
+    workers = [context.Process(target=_race, args=(str(tmp_path / "o"), str(log), barrier)) for _ in range(RACERS)]
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join(30)
-    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
-    assert tally.read_text() == "fetch\n"
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0] * RACERS
+    events = _events(str(log))
+    assert [name for name, _ in events].count("fetch") == 1
+    (fetched,) = (at for name, at in events if name == "fetched")
+    entered = [at for name, at in events if name == "enter"]
+    # The race happened: every worker asked for the original while the one fetch was in flight.
+    assert len(entered) == RACERS and max(entered) < fetched
 
 
 def test_a_srcset_burst_fetches_its_original_once_over_two_workers(seaweed, start_server, key_prefix, tmp_path) -> None:
