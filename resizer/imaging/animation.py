@@ -8,13 +8,19 @@ Frames are decoded one at a time, so memory holds one full-size frame plus the s
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from PIL import Image
 
+from resizer.core.errors import Unprocessable
 from resizer.core.formats import ANIMATED_FORMATS
 from resizer.imaging import encoders
+
+log = logging.getLogger(__name__)
+Guard = Callable[[], AbstractContextManager[None]]
 
 # Sources whose frames Pillow composites onto the full canvas for us (disposal and blending done).
 ANIMATED_SOURCES = frozenset({"GIF", "WEBP", "PNG", "AVIF"})
@@ -34,17 +40,32 @@ def keeps(image: Image.Image, fmt: str) -> bool:
     return fmt in ANIMATED_FORMATS and is_animated(image)
 
 
-def frames(image: Image.Image) -> Iterator[Image.Image]:
-    """Each frame as its own image (seeking reuses the source object, so copy before moving on)."""
+def frames(image: Image.Image, guard: Guard) -> Iterator[Image.Image]:
+    """Each frame as its own image (seeking reuses the source object, so copy before moving on).
+
+    A frame that cannot be decoded ends the animation there, as browsers play what they can (an
+    APNG whose later fdAT chunks are out of sequence, say); the first frame must decode.
+    """
     for index in range(image.n_frames):
-        image.seek(index)
-        yield image.copy()
+        try:
+            with guard():
+                image.seek(index)
+                frame = image.copy()
+        except Unprocessable:
+            if index == 0:
+                raise
+            log.info("frame %d of %d cannot be decoded: the animation ends before it", index, image.n_frames)
+            return
+        yield frame
 
 
-def render(image: Image.Image, step: Callable[[Image.Image], Image.Image]) -> tuple[list[Image.Image], Timing]:
-    """Apply `step` (the still pipeline after decoding) to every frame, and read the timing."""
+def render(
+    image: Image.Image, step: Callable[[Image.Image], Image.Image], guard: Guard
+) -> tuple[list[Image.Image], Timing]:
+    """Apply `step` (the still pipeline after decoding) to every frame, and read the timing.
+    `guard()` is the decoding boundary (decoders.decoding) for what Pillow raises while seeking."""
     durations, outputs = [], []
-    for frame in frames(image):
+    for frame in frames(image, guard):
         durations.append(int(frame.info.get("duration") or image.info.get("duration") or 0))
         outputs.append(step(frame))
     image.seek(0)

@@ -9,18 +9,20 @@ Colour (modes, ICC → sRGB) is colour.py, encoders are encoders.py, animation i
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
-from resizer.core.errors import ResizerError, Unprocessable
+from resizer.core.errors import Unprocessable
 from resizer.core.formats import ALPHA_FORMATS, CONTENT_TYPES, DECODERS, JPEG_FAMILY, OWN_FORMATS
 from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
 from resizer.imaging import animation, colour, encoders, geometry, smartcrop
 from resizer.imaging.colour import has_alpha
+from resizer.imaging.decoders import decoding, orientation
 
 log = logging.getLogger(__name__)
 
@@ -49,25 +51,16 @@ class Rendered:
 def render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits) -> Rendered:
     """Decode, orient, resize and encode. `output` is the resolved format, or None for the default.
 
-    Anything Pillow raises while doing so means the original is not an image we can use: 422.
+    What Pillow raises while decoding is a 422 (decoders.decoding); what our steps raise is not.
     """
-    try:
-        return _render(data, spec, output, limits)
-    except ResizerError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        # Image.open refuses from the header alone (AppConfig.ready sets its limit process-wide).
-        raise Unprocessable(f"the original is over the limit of {limits.max_source_pixels} pixels") from exc
-    except Exception as exc:  # Pillow signals bad input with many exception types
-        log.info("undecodable original %r: %s: %s", spec.key, type(exc).__name__, exc)
-        raise Unprocessable("the original could not be decoded as an image") from exc
-
-
-def _render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits) -> Rendered:
-    image = open_image(data, limits)
+    with decoding(spec.key, limits.max_source_pixels):
+        image = open_image(data, limits)
+        size = oriented_size(image)
     fmt = output or default_format(image)
-    plan = geometry.plan(oriented_size(image), spec)
-    first = colour.normalize_mode(decode(image, plan))
+    plan = geometry.plan(size, spec)
+    with decoding(spec.key, limits.max_source_pixels):
+        decoded = decode(image, plan)
+    first = colour.normalize_mode(decoded)
     plan = smartcrop.refine(first, plan, spec)
 
     padding, underlay = background(spec, fmt), background(spec, "jpg")
@@ -79,7 +72,8 @@ def _render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits
         return flatten(frame, fmt, underlay)
 
     if animation.keeps(image, fmt):
-        frames, timing = animation.render(image, lambda frame: finish(colour.normalize_mode(orient(frame))))
+        guard = functools.partial(decoding, spec.key, limits.max_source_pixels)
+        frames, timing = animation.render(image, lambda frame: finish(colour.normalize_mode(orient(frame))), guard)
         return Rendered(animation.encode(frames, timing, fmt, spec.quality), fmt, frames[0].size)
     still = finish(first)
     return Rendered(encoders.encode(still, fmt, spec.quality), fmt, still.size)
@@ -108,10 +102,6 @@ def default_format(image: Image.Image) -> str:
 def oriented_size(image: Image.Image) -> tuple[int, int]:
     width, height = image.size
     return (height, width) if orientation(image) in TRANSPOSING else (width, height)
-
-
-def orientation(image: Image.Image) -> int:
-    return image.getexif().get(0x0112, 1)
 
 
 def decode(image: Image.Image, plan: geometry.Plan) -> Image.Image:

@@ -43,10 +43,16 @@ def energy(image: Image.Image) -> Image.Image:
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     small = rgb.resize(size, Image.Resampling.BOX) if scale < 1 else rgb
-    # FIND_EDGES sees an edge all along the frame's own border: blank it out.
-    edges = ImageOps.expand(ImageOps.crop(small.convert("L").filter(ImageFilter.FIND_EDGES), 1), 1, 0)
     saturation = small.convert("HSV").getchannel("S")
-    return Image.blend(edges, saturation, SATURATION_WEIGHT)
+    return Image.blend(edges(small), saturation, SATURATION_WEIGHT)
+
+
+def edges(small: Image.Image) -> Image.Image:
+    """FIND_EDGES sees an edge all along the frame's own border: blank it out. A copy two pixels
+    or fewer across is all border (a 256×1 strip): it has no edges to find."""
+    if min(small.size) <= 2:
+        return Image.new("L", small.size, 0)
+    return ImageOps.expand(ImageOps.crop(small.convert("L").filter(ImageFilter.FIND_EDGES), 1), 1, 0)
 
 
 def profile(energy: Image.Image, horizontal: bool) -> list[float]:
