@@ -41,7 +41,10 @@ class Service:
         self.originals = originals
         self.renditions = renditions
         self.pools = Pools(config.render_workers, config.queue_limit, config.io_workers)
-        self.flights = SingleFlight()
+        # One flight table per kind of work: a rendition's name and an original's key are both
+        # free-form strings, and a shared table let a request join the wrong kind of flight.
+        self.flights = SingleFlight()  # renditions, by storage name
+        self.fetches = SingleFlight()  # originals, by key
         self.hot = HotCache(config.hot_cache_bytes, config.hot_cache_seconds)
 
     async def start(self) -> None:
@@ -136,7 +139,7 @@ class Service:
     async def _produce(self, slot: Slot, spec: RenditionSpec, output: str | None, timing: Timing) -> Rendered:
         """Fetch the original (once for concurrent renditions of it) and render it."""
         with timing.measure("storage"):
-            data = await self.flights.run(f"original:{spec.key}", lambda _: slot.io(self._original, spec.key))
+            data = await self.fetches.run(spec.key, lambda _: slot.io(self._original, spec.key))
         with timing.measure("render"):
             return await slot.render(pipeline.render, data, spec, output, self.config.limits)
 
