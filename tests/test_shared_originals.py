@@ -8,6 +8,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from resizer.server.sources import SharedOriginals
 from tests.support.images import decode, jpeg
 from tests.support.prom import scrape
@@ -32,14 +34,18 @@ def counting(data: bytes = b"original"):
     return fetch, calls
 
 
+def SAME() -> str:  # the store's version of every original in these tests: unchanged
+    return "v1"
+
+
 def test_fetched_once_then_read_from_the_copy(tmp_path: Path) -> None:
     shared = SharedOriginals(tmp_path / "originals", 1000, 60)
     fetch, calls = counting()
-    assert shared.fetch("a/cat.jpg", fetch) == b"original"
-    assert shared.fetch("a/cat.jpg", fetch) == b"original"
+    assert shared.fetch("a/cat.jpg", fetch, SAME) == b"original"
+    assert shared.fetch("a/cat.jpg", fetch, SAME) == b"original"
     assert len(calls) == 1
     other, other_calls = counting(b"other")
-    assert shared.fetch("a/dog.jpg", other) == b"other" and len(other_calls) == 1
+    assert shared.fetch("a/dog.jpg", other, SAME) == b"other" and len(other_calls) == 1
 
 
 def test_a_copy_older_than_the_age_bound_is_fetched_again(tmp_path: Path) -> None:
@@ -48,14 +54,14 @@ def test_a_copy_older_than_the_age_bound_is_fetched_again(tmp_path: Path) -> Non
     clock = Clock()
     shared = SharedOriginals(tmp_path, 1000, 60, clock)
     fetch, calls = counting()
-    shared.fetch("cat.jpg", fetch)
+    shared.fetch("cat.jpg", fetch, SAME)
     copy = next(p for p in tmp_path.iterdir() if len(p.name) == 64)
     os.utime(copy, (clock.now, clock.now))
     clock.now += 59
-    shared.fetch("cat.jpg", fetch)
+    shared.fetch("cat.jpg", fetch, SAME)
     assert len(calls) == 1
     clock.now += 1
-    shared.fetch("cat.jpg", fetch)
+    shared.fetch("cat.jpg", fetch, SAME)
     assert len(calls) == 2
 
 
@@ -63,16 +69,32 @@ def test_bounded_by_bytes_oldest_first_and_never_by_one_giant(tmp_path: Path) ->
     shared = SharedOriginals(tmp_path, 250, 60)
     for index, key in enumerate(("a", "b", "c")):
         fetch, _ = counting(bytes([index]) * 100)
-        shared.fetch(key, fetch)
+        shared.fetch(key, fetch, SAME)
         time.sleep(0.01)  # distinct modification times
     copies = [p for p in tmp_path.iterdir() if len(p.name) == 64]
-    assert sorted(p.stat().st_size for p in copies) == [100, 100]
+    assert sorted(p.stat().st_size for p in copies) == [103, 103]  # "v1\n" and the 100 bytes
     fetch_a, calls_a = counting(b"\0" * 100)
-    shared.fetch("a", fetch_a)
+    shared.fetch("a", fetch_a, SAME)
     assert len(calls_a) == 1  # the oldest went first
     giant, _ = counting(b"x" * 251)
-    assert shared.fetch("giant", giant) == b"x" * 251
-    assert sum(p.stat().st_size for p in tmp_path.iterdir() if len(p.name) == 64) <= 250
+    assert shared.fetch("giant", giant, SAME) == b"x" * 251
+    assert sum(p.stat().st_size for p in tmp_path.iterdir() if len(p.name) == 64) <= 250 + 2 * 3
+
+
+def test_a_copy_of_another_version_is_never_used_and_a_gone_original_is_asked_of_the_store(tmp_path: Path) -> None:
+    shared = SharedOriginals(tmp_path, 1000, 60)
+    fetch, calls = counting(b"first")
+    assert shared.fetch("cat.jpg", fetch, SAME) == b"first"
+    replaced, replaced_calls = counting(b"second")
+    assert shared.fetch("cat.jpg", replaced, lambda: "v2") == b"second"  # replaced in place, without v_
+    assert shared.fetch("cat.jpg", replaced, lambda: "v2") == b"second" and len(replaced_calls) == 1
+
+    def gone() -> bytes:
+        raise LookupError("the store has no such original")
+
+    with pytest.raises(LookupError):  # deleted: the store's own answer (404), never the copy
+        shared.fetch("cat.jpg", gone, lambda: None)
+    assert len(calls) == 1
 
 
 def test_a_broken_cache_only_costs_the_saving(tmp_path: Path) -> None:
@@ -80,7 +102,7 @@ def test_a_broken_cache_only_costs_the_saving(tmp_path: Path) -> None:
     blocker.write_text("")
     shared = SharedOriginals(blocker / "originals", 1000, 60)
     fetch, calls = counting()
-    assert shared.fetch("cat.jpg", fetch) == b"original" and len(calls) == 1
+    assert shared.fetch("cat.jpg", fetch, SAME) == b"original" and len(calls) == 1
 
 
 RACERS = 4
@@ -110,7 +132,7 @@ def _race(directory: str, log: str, barrier: multiprocessing.synchronize.Barrier
 
     barrier.wait(60)
     _note(log, "enter")
-    assert SharedOriginals(Path(directory), 1000, 60).fetch("cat.jpg", slow_fetch) == b"original"
+    assert SharedOriginals(Path(directory), 1000, 60).fetch("cat.jpg", slow_fetch, SAME) == b"original"
 
 
 def test_workers_racing_on_one_original_fetch_it_once(tmp_path: Path) -> None:
@@ -148,3 +170,14 @@ def test_a_srcset_burst_fetches_its_original_once_over_two_workers(seaweed, star
     (own,) = run_dir.iterdir()
     workers = {path.stem.rpartition("_")[2] for path in (own / "metrics").glob("counter_*.db")}
     assert len(workers) == 2, "both workers should have taken part in the bursts"
+
+
+def test_a_deleted_original_renders_no_new_size(backend, key_prefix: str) -> None:
+    # A takedown: renditions already stored are the purge's business; no new one may be made.
+    key = f"{key_prefix}/takedown.jpg"
+    backend.put_original(key, jpeg((400, 300)))
+    assert backend.server.get(f"/media/w_100/{key}").status == 200
+    backend.delete_original(key)
+    gone = backend.server.get(f"/media/w_120/{key}")
+    assert gone.status == 404 and gone.body == b"no such original\n"
+    assert backend.rendition_keys(key_prefix) == [f"{key}/w_100.jpg"]

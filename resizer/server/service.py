@@ -147,7 +147,14 @@ class Service:
         """The original's bytes, fetched once for all of this server's workers (blocking)."""
         fetch = functools.partial(fetch_original, self.originals, key, self.config.limits.max_source_bytes)
         shared = self.config.originals_cache
-        return shared.fetch(key, fetch) if shared else fetch()
+        return shared.fetch(key, fetch, functools.partial(self._version, key)) if shared else fetch()
+
+    def _version(self, key: str) -> str | None:
+        """What the store says of the original now, without its body; None: it has none."""
+        stat = self.originals.stat(key)
+        if stat is None:
+            return None
+        return " ".join([str(stat.size), stat.metadata.get("ETag", ""), stat.metadata.get("Last-Modified", "")])
 
     async def _store(self, slot: Slot, name: str, rendered: Rendered, spec: RenditionSpec) -> None:
         cache_control = headers.cache_control(200, spec.version is not None)

@@ -3,8 +3,11 @@
 A browser's srcset burst asks for several renditions of one original at once, and uvicorn's
 workers each take some of them. Single flight (render.py) makes one fetch per worker; this makes
 one per server. The first worker to miss takes the key's lock (flock) and fetches; the others wait
-on the lock and read its copy. A copy older than `ttl` is fetched again, so an original replaced
-in place (without v_) is picked up within `ttl`; the directory is bounded by bytes, oldest first.
+on the lock and read its copy. Before a copy is used the store is asked, without the body, what
+version the original is now (`version()`: a stat; on S3 a HEAD): a copy of another version is
+fetched again, and an original the store no longer has is not rendered from a copy (a takedown
+stops new renditions at once). A copy older than `ttl` is fetched again all the same; the
+directory is bounded by bytes, oldest first.
 Any trouble with the local disk falls back to fetching: the cache may only ever save work.
 """
 
@@ -31,16 +34,19 @@ class SharedOriginals:
         self.ttl = ttl
         self.clock = clock
 
-    def fetch(self, key: str, fetch: Callable[[], bytes]) -> bytes:
-        """The original's bytes: a fresh local copy, or `fetch()` kept for the other workers (blocking)."""
+    def fetch(self, key: str, fetch: Callable[[], bytes], version: Callable[[], str | None]) -> bytes:
+        """The original's bytes: a fresh local copy of its current version, or `fetch()` kept for
+        the other workers (blocking). `version()` is None when the store has no such original."""
         name = hashlib.sha256(key.encode("utf-8")).hexdigest()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             with self._locked(name):
-                data = self._fresh(self.directory / name)
+                tag = version()
+                data = None if tag is None else self._fresh(self.directory / name, tag)
                 if data is None:
-                    data = fetch()
-                    self._keep(name, data)
+                    data = fetch()  # the store's own answer, missing originals included
+                    if tag is not None:
+                        self._keep(name, data, tag)
                 return data
         except OSError as exc:
             log.warning("originals cache unavailable: %s", exc)
@@ -56,19 +62,21 @@ class SharedOriginals:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _fresh(self, path: Path) -> bytes | None:
+    def _fresh(self, path: Path, tag: str) -> bytes | None:
+        """The copy's bytes when it is young enough and of version `tag` (its first line)."""
         try:
             if self.clock() - path.stat().st_mtime >= self.ttl:
                 return None
-            return path.read_bytes()
+            kept, _, data = path.read_bytes().partition(b"\n")
         except FileNotFoundError:
             return None
+        return data if kept == _line(tag) else None
 
-    def _keep(self, name: str, data: bytes) -> None:
+    def _keep(self, name: str, data: bytes, tag: str) -> None:
         if len(data) > self.max_bytes:
             return
         temporary = self.directory / f"{name}.tmp"
-        temporary.write_bytes(data)
+        temporary.write_bytes(_line(tag) + b"\n" + data)
         os.replace(temporary, self.directory / name)
         self._trim()
 
@@ -85,3 +93,7 @@ class SharedOriginals:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
             total -= size
+
+
+def _line(tag: str) -> bytes:
+    return tag.encode("utf-8", "backslashreplace").replace(b"\n", b" ").replace(b"\r", b" ")
