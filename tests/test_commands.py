@@ -103,6 +103,45 @@ def test_warm_renders_what_is_missing_skips_what_is_stored_and_reports_failures(
     assert len(s3.keys("renditions", key_prefix)) == 12
 
 
+def test_warm_refuses_bad_widths_and_formats_in_one_line(s3: SeaweedFS, key_prefix: str) -> None:
+    _, _, failed = run("resizer_warm", f"{key_prefix}/a.jpg", "--widths", "320,abc")
+    assert str(failed) == "--widths: 'abc' is not a width (a positive integer)"
+    _, _, failed = run("resizer_warm", f"{key_prefix}/a.jpg", "--widths", "320", "--formats", "bmp")
+    assert str(failed).startswith("--formats: 'bmp' is not one of jpg, png, webp, avif, gif, default, auto")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RESIZER_", "AWS_"))}
+    env.update(s3.env(), DJANGO_SETTINGS_MODULE="settings")
+    command = [sys.executable, "manage.py", "resizer_warm", f"{key_prefix}/a.jpg", "--widths", "320,abc"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == "CommandError: --widths: 'abc' is not a width (a positive integer)"
+
+
+def test_warm_auto_makes_what_f_auto_may_answer(s3: SeaweedFS, key_prefix: str) -> None:
+    key = f"{key_prefix}/auto.jpg"
+    s3.put("originals", key, jpeg((400, 300)))
+    out, err, failed = run("resizer_warm", key, "--widths", "100", "--formats", "auto")
+    assert failed is None, (out, err)
+    assert "3 renditions of 1 original\n" in out
+    assert sorted(s3.keys("renditions", key_prefix)) == [
+        f"{key}/w_100,f_avif.avif",
+        f"{key}/w_100,f_webp.webp",
+        f"{key}/w_100.jpg",
+    ]
+    assert decode(s3.get("renditions", f"{key}/w_100,f_avif.avif")["Data"]).format == "AVIF"
+
+
+def test_a_prefix_that_matches_nothing_is_said_not_mistaken_for_no_prefix(s3: SeaweedFS, key_prefix: str) -> None:
+    out, _, failed = run("resizer_warm", "--prefix", f"{key_prefix}/none/", "--widths", "100")
+    assert failed is None
+    assert f"resizer_warm: --prefix '{key_prefix}/none/' matched no original" in out
+    assert "no originals: give KEYs" not in out
+    assert "resizer_warm: 0 rendered, 0 already stored, 0 failed" in out
+    out, _, failed = run("resizer_purge", "--prefix", f"{key_prefix}/none/")
+    assert failed is None
+    assert f"resizer_purge: --prefix '{key_prefix}/none/' matched no rendition" in out
+
+
 def test_warm_through_manage_py_exits_non_zero_on_failure(s3: SeaweedFS, key_prefix: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RESIZER_", "AWS_"))}
     env.update(s3.env(), DJANGO_SETTINGS_MODULE="settings")

@@ -17,6 +17,9 @@ from resizer.core.spec import Grammar, RenditionSpec
 from resizer.server.service import Service
 
 DEFAULT_FORMAT = "default"  # the original's own format, as a URL without f_ gives
+FORMATS = ("jpg", "png", "webp", "avif", "gif", DEFAULT_FORMAT)
+# f_auto is not one rendition but whichever the browser's Accept picks: warm each it may pick.
+AUTO = ("avif", "webp", DEFAULT_FORMAT)
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,26 @@ class Job:
 
 def split(text: str | None) -> list[str]:
     return [item.strip() for item in (text or "").split(",") if item.strip()]
+
+
+def parse_widths(text: str | None) -> list[int]:
+    """`"320,640"` → [320, 640]; ValueError naming the first item that is not a width."""
+    widths = []
+    for item in split(text):
+        if not (item.isascii() and item.isdigit() and int(item) > 0):
+            raise ValueError(f"--widths: {item[:64]!r} is not a width (a positive integer)")
+        widths.append(int(item))
+    return widths
+
+
+def parse_formats(text: str | None) -> list[str]:
+    """Formats to warm, `auto` expanded to what f_auto may answer; ValueError for an unknown one."""
+    formats: list[str] = []
+    for item in split(text):
+        if item not in (*FORMATS, "auto"):
+            raise ValueError(f"--formats: {item[:64]!r} is not one of {', '.join((*FORMATS, 'auto'))}")
+        formats.extend(AUTO if item == "auto" else [item])
+    return list(dict.fromkeys(formats))
 
 
 def parse_options(text: str) -> dict[str, str]:

@@ -50,7 +50,10 @@ class Command(BaseCommand):
                 validate_key(key)
                 names.extend(cdn.renditions_of(objects, key))
             for prefix in prefixes:
-                names.extend(cdn.renditions_under(objects, prefix))
+                found = cdn.renditions_under(objects, prefix)
+                if not found:
+                    self.stdout.write(f"resizer_purge: --prefix {prefix[:64]!r} matched no rendition")
+                names.extend(found)
         except BadRequest as exc:
             raise CommandError(exc.message) from None
         except ResizerError as exc:

@@ -29,7 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("--widths", help="comma list, e.g. 320,640,960 (default: RESIZER_WIDTHS)")
         parser.add_argument("--presets", help="comma list of preset names (RESIZER_PRESETS)")
         parser.add_argument(
-            "--formats", help="comma list of jpg, png, webp, avif, gif and 'default' (the original's own; the default)"
+            "--formats",
+            help=(
+                "comma list of jpg, png, webp, avif, gif, 'default' (the original's own; the default) "
+                "and 'auto' (what f_auto may answer: avif, webp, default)"
+            ),
         )
         parser.add_argument("--options", default="", help="options for every rendition, as in a URL: h_400/c_fill")
         parser.add_argument("--concurrency", type=int, help="renditions at a time (default: RESIZER_RENDER_WORKERS)")
@@ -38,15 +42,17 @@ class Command(BaseCommand):
         self.verbosity = options["verbosity"]
         settings = config()
         limits.apply(settings.limits)  # this process renders: Pillow's limits, as the service sets them
-        widths = [int(w) for w in warming.split(options["widths"])] or sorted(settings.policy.widths or ())
+        try:
+            widths = warming.parse_widths(options["widths"]) or sorted(settings.policy.widths or ())
+            formats = warming.parse_formats(options["formats"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         presets = warming.split(options["presets"])
         if not widths and not presets:
             raise CommandError("give --widths or --presets (or set RESIZER_WIDTHS)")
         source = originals()
         keys = self.keys(source, options)
-        option_sets = warming.variants(
-            widths, presets, warming.split(options["formats"]), warming.parse_options(options["options"])
-        )
+        option_sets = warming.variants(widths, presets, formats, warming.parse_options(options["options"]))
         try:
             work = list(warming.jobs(settings.grammar, keys, option_sets))
         except ResizerError as exc:
@@ -55,16 +61,19 @@ class Command(BaseCommand):
         self.warm(Service(settings, source, renditions()), work, concurrency, len(keys))
 
     def keys(self, source: Objects, options: dict) -> list[str]:
+        if not (options["keys"] or options["prefix"] or options["model"]):
+            raise CommandError("no originals: give KEYs, --prefix or --model")
         keys = list(options["keys"])
         for prefix in options["prefix"]:
-            keys.extend(source.list(prefix))
+            found = list(source.list(prefix))
+            if not found:  # said, and not an error: as resizer_purge does
+                self.stdout.write(f"resizer_warm: --prefix {prefix[:64]!r} matched no original")
+            keys.extend(found)
         for label in options["model"]:
             try:
                 keys.extend(warming.model_keys(label))
             except (LookupError, ValueError) as exc:
                 raise CommandError(f"--model {label}: {exc}") from None
-        if not keys:
-            raise CommandError("no originals: give KEYs, --prefix or --model")
         return list(dict.fromkeys(keys))
 
     def warm(self, service: Service, work: list[warming.Job], concurrency: int, originals_count: int) -> None:
@@ -86,5 +95,9 @@ class Command(BaseCommand):
         finally:
             bar.close()
             service.pools.shutdown()
-        self.stdout.write(f"{len(work)} renditions of {originals_count} originals")
+        self.stdout.write(f"{plural(len(work), 'rendition')} of {plural(originals_count, 'original')}")
         tally.finish("rendered", "already stored")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
