@@ -33,6 +33,15 @@ class OriginalMissing(ResizerError):
     message = "no such original"
 
 
+class Unstorable(ResizerError):
+    """The storage cannot hold an object under this name: a segment over a filesystem's 255-byte
+    limit, a file where the name needs a folder, a key over S3's 1,024 bytes. Nothing can be found
+    or stored there, so it is a missing object (404), never a storage fault (5xx)."""
+
+    status = 404
+    message = "the storage cannot hold this key"
+
+
 class Unprocessable(ResizerError):
     """The original is not a decodable image of an allowed format, or is over a limit."""
 

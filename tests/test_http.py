@@ -172,6 +172,23 @@ def test_errors_have_their_status_a_short_body_and_write_nothing(
     assert backend.rendition_keys(key_prefix) == []
 
 
+def test_keys_the_storage_cannot_hold_are_missing_originals(backend: Backend, key_prefix: str) -> None:
+    folder = f"{key_prefix}/fz"
+    backend.put_original(f"{folder}/small.jpg", jpeg())
+    assert backend.server.get(f"/media/w_100/{folder}/small.jpg").status == 200  # both folders exist now
+    stored = backend.rendition_keys(key_prefix)
+    for key in (
+        f"{folder}/{'a' * 252}.jpg",  # a 256-byte segment: over a filesystem's 255-byte name limit
+        f"{folder}/{'a' * 252}.jpg/b.jpg",
+        f"{folder}/small.jpg/b.jpg",  # a file where a folder would be
+        folder,  # a folder where a file would be
+    ):
+        response = backend.server.get(f"/media/w_100/{key}")
+        assert (response.status, response.body) == (404, b"no such original\n"), key
+        assert response.header("Cache-Control") == "public, max-age=60"
+    assert backend.rendition_keys(key_prefix) == stored
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"])
 def test_other_methods_are_405(backend: Backend, key_prefix: str, method: str) -> None:
     backend.put_original(f"{key_prefix}/cat.jpg", jpeg())
