@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from resizer.errors import Overloaded, ResizerError
+from resizer.errors import ELLIPSIS, Overloaded, ResizerError, echo, printable
 
 YEAR = "public, max-age=31536000"
 ALLOW = "GET, HEAD"
+MAX_TEXT_BYTES = 200  # a text answer's whole body, newline included (DESIGN.md, "HTTP")
 
 _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -104,7 +105,7 @@ def image(
 
 
 def redirect(location: str) -> Reply:
-    return _text(301, f"moved to {location}", {"Location": location})
+    return _text(301, f"moved to {echo(location)}", {"Location": location})
 
 
 def error(exc: ResizerError, head: bool = False) -> Reply:
@@ -122,7 +123,7 @@ def probe(status: int, message: str) -> Reply:
 
 
 def _text(status: int, message: str, extra: dict[str, str], head: bool = False) -> Reply:
-    body = f"{message}\n".encode()
+    body = one_line(message)
     headers = {
         "Content-Type": "text/plain; charset=utf-8",
         "Content-Length": str(len(body)),
@@ -130,6 +131,16 @@ def _text(status: int, message: str, extra: dict[str, str], head: bool = False) 
         **extra,
     }
     return Reply(status, _common(headers), b"" if head else body)
+
+
+def one_line(message: str) -> bytes:
+    """The body of every text answer: one line of at most MAX_TEXT_BYTES, control characters
+    escaped. The last guard: messages already keep what they repeat of the request short (echo)."""
+    body = printable(message).encode()
+    if len(body) >= MAX_TEXT_BYTES:
+        room = MAX_TEXT_BYTES - 1 - len(ELLIPSIS.encode())
+        body = body[:room].decode("utf-8", "ignore").encode() + ELLIPSIS.encode()  # whole characters
+    return body + b"\n"
 
 
 def _common(headers: dict[str, str]) -> dict[str, str]:

@@ -189,6 +189,37 @@ def test_keys_the_storage_cannot_hold_are_missing_originals(backend: Backend, ke
     assert backend.rendition_keys(key_prefix) == stored
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/media/w_100%0D%0AX-Injected:%201/{key}", b"w_100\\r\\nX-Injected: 1: expected an integer from 1 to 4096\n"),
+        ("/media/w_" + "9" * 8192 + "/{key}", ("w_" + "9" * 61 + "…: expected an integer from 1 to 4096\n").encode()),
+        (
+            "/media/v_%E2%80%A8%C2%85%1B[2J/{key}",
+            b"v_\\u2028\\x85\\x1b[2J: expected 1 to 64 characters of A-Z a-z 0-9 _ -\n",
+        ),
+        # 64 characters, but 3 bytes each: the 200-byte bound on the whole body cuts the line.
+        ("/media/p_" + "%E7%8C%AB" * 300 + "/{key}", ("p_" + "\u732b" * 61 + "…: unknow…\n").encode()),
+    ],
+    ids=["crlf", "8192-digits", "line-separators-and-escape", "long-unicode"],
+)
+def test_error_bodies_repeat_little_of_the_request_and_no_control_character(
+    backend: Backend, key_prefix: str, path: str, body: bytes
+) -> None:
+    backend.put_original(f"{key_prefix}/cat.jpg", jpeg())
+    response = backend.server.get(path.format(key=f"{key_prefix}/cat.jpg"))
+    assert (response.status, response.body) == (400, body)
+    assert len(response.body) <= 200 and response.header("X-Injected") is None
+    assert backend.rendition_keys(key_prefix) == []
+
+
+def test_a_redirect_body_is_short_however_long_the_key(backend: Backend, key_prefix: str) -> None:
+    key = f"{key_prefix}/{'%E7%8C%AB' * 300}.jpg"  # 900 bytes of key, 2,700 characters encoded
+    response = backend.server.get(f"/media/h_10/w_10/{key}")
+    assert response.status == 301 and response.header("Location") == f"/media/w_10/h_10/{key}"
+    assert response.body == f"moved to {response.header('Location')[:63]}…\n".encode()
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"])
 def test_other_methods_are_405(backend: Backend, key_prefix: str, method: str) -> None:
     backend.put_original(f"{key_prefix}/cat.jpg", jpeg())
