@@ -42,16 +42,19 @@ class MediaApp:
             await self.app(scope, receive, send)
 
     async def media(self, scope: Scope, send: Send) -> None:
-        accept = if_none_match = None
-        for name, value in scope["headers"]:
-            if name == b"accept":
-                accept = value.decode("latin-1")
-            elif name == b"if-none-match":
-                if_none_match = value.decode("latin-1")
+        accept, if_none_match = header(scope, b"accept"), header(scope, b"if-none-match")
         reply = await service().respond(scope["method"], media_path(scope), accept, if_none_match)
         headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers.items()]
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": reply.body})
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """Every field line of `name` (ASGI names are lower-case), combined into one comma-separated
+    list as RFC 9110 §5.3 allows for list-based fields such as Accept and If-None-Match: a request
+    that sends two Accept lines accepts what either names. Django's request does the same."""
+    values = [value.decode("latin-1") for field, value in scope["headers"] if field == name]
+    return ", ".join(values) if values else None
 
 
 def media_path(scope: Scope) -> bytes:

@@ -75,6 +75,13 @@ def test_optimize_only_rendition_is_oriented_and_stripped(backend: Backend, key_
         ("image/avif,image/webp,*/*", "image/avif"),
         ("image/webp,*/*;q=0.8", "image/webp"),
         ("image/avif;q=0,image/webp", "image/webp"),
+        # A weight of zero in any spelling (RFC 9110 §12.4.2) is "not acceptable".
+        ("image/avif;q=0.,image/webp", "image/webp"),
+        ("image/avif;Q=0.000,image/webp", "image/webp"),
+        ("image/avif;q = 0", "image/jpeg"),
+        ("image/avif;v=1;q=0.0", "image/jpeg"),
+        ("image/avif;q=0.001", "image/avif"),
+        ("image/avif;q=1.5,image/webp;q=1.", "image/webp"),  # no qvalue: not taken as a yes
         ("*/*", "image/jpeg"),
         (None, "image/jpeg"),
     ],
@@ -88,6 +95,21 @@ def test_f_auto_negotiates_from_accept(backend: Backend, key_prefix: str, accept
     assert response.header("Vary") == "Accept"
     assert decode(response.body).size == (100, 75)
     assert len(backend.rendition_keys(key_prefix)) == 1
+
+
+def test_repeated_accept_and_if_none_match_lines_are_one_list(backend: Backend, key_prefix: str) -> None:
+    key = f"{key_prefix}/cat.jpg"
+    backend.put_original(key, jpeg())
+    path = f"/media/w_100/f_auto/{key}"
+    both = backend.server.request("GET", path, [("Accept", "image/avif"), ("Accept", "image/webp")])
+    assert both.header("Content-Type") == "image/avif"  # not only the last line's image/webp
+    refused = backend.server.request("GET", path, [("Accept", "image/avif;q=0"), ("Accept", "image/webp")])
+    assert refused.header("Content-Type") == "image/webp"
+    tag = both.header("ETag")
+    revalidated = backend.server.request(
+        "GET", path, [("Accept", "image/avif"), ("If-None-Match", tag), ("If-None-Match", '"other"')]
+    )
+    assert revalidated.status == 304 and revalidated.header("ETag") == tag
 
 
 def test_version_makes_the_response_immutable(backend: Backend, key_prefix: str) -> None:
