@@ -21,7 +21,7 @@ from resizer.hot import HotCache
 from resizer.metrics import Measured
 from resizer.pipeline import Rendered
 from resizer.render import Flight, Pools, SingleFlight, Slot
-from resizer.spec import MEDIA_PREFIX, RenditionSpec, decode_path
+from resizer.spec import MEDIA_PREFIX, RenditionSpec
 from resizer.storage import Objects, fetch_original, originals, rendition_name, renditions
 from resizer.trace import Timing, Trace
 
@@ -77,8 +77,12 @@ class Service:
     ) -> Reply:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.deadline
-        parsed = self.grammar.parse(decode_path(path))
-        self.config.policy.check(parsed)
+        # In the contract's order: parse (400), signature over the decoded canonical path (403),
+        # then the canonical redirect (301), which keeps a signature that verified.
+        policy = self.config.policy
+        parsed = self.grammar.parse_request(path)
+        policy.check(parsed)
+        parsed = policy.served(parsed)
         if not parsed.canonical:
             return headers.redirect(parsed.canonical_url)
         spec = parsed.spec

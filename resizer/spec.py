@@ -84,6 +84,10 @@ class ParsedURL:
         """The request path this URL is canonically spelled as (the target of the 301)."""
         return media_request_path(self.path, self.signature)
 
+    def unsigned(self) -> ParsedURL:
+        """The same URL without its `s_` segment: what a service without a signing key spells."""
+        return replace(self, signature=None, canonical=False)
+
 
 @dataclass(frozen=True)
 class _Option:
@@ -227,6 +231,18 @@ class Grammar:
         self._check_bounds(spec)
         canonical_path = self.build_path(spec)
         return ParsedURL(spec, signature, canonical_path == "/".join(segments), written, canonical_path)
+
+    def parse_request(self, sent: bytes | str) -> ParsedURL:
+        """Parse a path as sent (after `/media/`, percent-encoded), decoding it once.
+
+        Canonical only when spelled exactly as the builder writes it (`encode_path`): another
+        escape of the same characters (`w%5F100`, `%77_100`, `photos%2Fcat.jpg`, `caf%c3%a9` for
+        `caf%C3%A9`) names the same rendition and is redirected like `w_0400`, so that a CDN keeps
+        one entry per rendition. The redirect target parses as canonical: one 301, never two.
+        """
+        parsed = self.parse(decode_path(sent))
+        spelled = sent.decode("latin-1") if isinstance(sent, bytes) else sent  # raw non-ASCII: not ours
+        return replace(parsed, canonical=parsed.canonical and MEDIA_PREFIX + spelled == parsed.canonical_url)
 
     def _read_options(self, segments: list[str]) -> tuple[frozenset[str], dict, list[str]]:
         written: list[str] = []

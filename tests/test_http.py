@@ -155,6 +155,30 @@ def test_non_canonical_spelling_redirects_and_writes_nothing(backend: Backend, k
 
 
 @pytest.mark.parametrize(
+    ("alias", "canonical"),
+    [
+        ("w%5F100/{prefix}/cat.jpg", "w_100/{prefix}/cat.jpg"),
+        ("%77_100/{prefix}/cat.jpg", "w_100/{prefix}/cat.jpg"),
+        ("w_100/{prefix}%2Fcat.jpg", "w_100/{prefix}/cat.jpg"),
+        ("w_100/{prefix}/caf%c3%a9%20%2B.jpg", "w_100/{prefix}/caf%C3%A9%20%2B.jpg"),  # lower-case escapes
+        ("w_100/{prefix}/caf%C3%A9%20+.jpg", "w_100/{prefix}/caf%C3%A9%20%2B.jpg"),  # `+` unescaped
+        ("w_100/_/{prefix}/cat.jpg", "w_100/{prefix}/cat.jpg"),
+        ("s_" + "A" * 43 + "/w_100/{prefix}/cat.jpg", "w_100/{prefix}/cat.jpg"),  # nothing is signed here
+        ("s%5F" + "A" * 43 + "/h_75/w%5F0100/{prefix}/cat.jpg", "w_100/h_75/{prefix}/cat.jpg"),
+    ],
+)
+def test_aliases_redirect_once_to_the_builders_spelling(backend: Backend, key_prefix: str, alias, canonical) -> None:
+    backend.put_original(f"{key_prefix}/cat.jpg", jpeg())
+    backend.put_original(f"{key_prefix}/caf\u00e9 +.jpg", jpeg())
+    response = backend.server.request("GET", f"/media/{alias.format(prefix=key_prefix)}")
+    assert response.status == 301, response.body[:80]
+    assert response.header("Location") == f"/media/{canonical.format(prefix=key_prefix)}"
+    assert backend.rendition_keys(key_prefix) == []
+    followed = backend.server.get(response.header("Location"))
+    assert followed.status == 200 and decode(followed.body).width == 100
+
+
+@pytest.mark.parametrize(
     ("path", "status"),
     [
         ("/media/w_abc/{key}", 400),
@@ -284,6 +308,13 @@ def test_signed_urls(start_server, data_dir, key_prefix: str) -> None:
     redirect = server.get(f"/media/s_{signed}/w_0100/cat.jpg")
     assert redirect.status == 301
     assert redirect.header("Location") == f"/media/s_{signed}/w_100/cat.jpg"
+    # The signature is over the decoded canonical path: another escape of it verifies, then 301s.
+    for alias in (f"s_{signed}/w%5F100/cat.jpg", f"s%5F{signed}/w_100/cat%2Ejpg", f"s_{signed}/%77_100/cat.jpg"):
+        redirect = server.get(f"/media/{alias}")
+        assert (redirect.status, redirect.header("Location")) == (301, f"/media/s_{signed}/w_100/cat.jpg"), alias
+        assert server.get(redirect.header("Location")).status == 200
+    wrong = sign("w_100/cat.jpg", b"other")
+    assert server.get(f"/media/s_{wrong}/w%5F100/cat.jpg").status == 403  # checked before the redirect
     preset = sign("p_thumb/cat.jpg", b"new-key")
     response = server.get(f"/media/s_{preset}/p_thumb/cat.jpg")
     assert response.status == 200 and decode(response.body).size == (20, 20)
