@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from resizer import run_dir
 from resizer.conf import DEFAULTS
 from settings.env import Env, environ
+from settings.static import collected
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -84,6 +85,7 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 WHITENOISE_MANIFEST_STRICT = False
+WHITENOISE_USE_FINDERS = not collected(STATIC_ROOT)  # a fresh clone: the apps' own files (settings/static.py)
 
 LOGGING = {
     "version": 1,
@@ -196,5 +198,5 @@ STORAGES = {
     "default": _originals,
     "originals": _originals,
     "renditions": _renditions,
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "settings.static.StaticFilesStorage"},
 }
