@@ -127,8 +127,10 @@ class Service:
         with self.pools.slot() as slot:  # taken before the download: 503 costs nothing
             rendered = await self._produce(slot, spec, output, timing)
             found = Found(rendered.body, "miss", timing)
-            # Stored only once a request has the image in hand and so answers 200 with it: a
-            # render that ends as every request waiting for it passes its deadline stores nothing.
+            # Stored only once a request has the image in hand and so answers with it: 200, or 304
+            # when its If-None-Match matches (a CDN revalidating a cold URL had us render it to know
+            # the ETag: that work is kept). A render that ends as every request waiting for it
+            # passes its deadline (504) stores nothing, nor does any other error.
             if await flight.publish(found):
                 with timing.measure("storage"):
                     await self._store(slot, name, rendered, spec)

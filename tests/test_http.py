@@ -142,6 +142,23 @@ def test_revalidation_head_and_query_strings(backend: Backend, key_prefix: str) 
     assert head.header("ETag") == tag and head.header("Content-Type") == "image/jpeg"
 
 
+def test_a_304_on_a_cold_url_stores_the_rendition_it_rendered(backend: Backend, key_prefix: str) -> None:
+    """A CDN revalidating a URL the origin has not stored yet: the render that told the ETag is kept."""
+    original = jpeg()
+    backend.put_original(f"{key_prefix}/earlier/cat.jpg", original)
+    tag = backend.server.get(f"/media/w_100/{key_prefix}/earlier/cat.jpg").header("ETag")  # an earlier life
+    backend.put_original(f"{key_prefix}/cat.jpg", original)
+    for method, width, validator in (("GET", 100, tag), ("GET", 90, "*"), ("HEAD", 80, "*")):
+        path = f"/media/w_{width}/{key_prefix}/cat.jpg"
+        response = backend.server.request(method, path, {"If-None-Match": validator})
+        assert (response.status, response.body) == (304, b""), path
+        assert f"{key_prefix}/cat.jpg/w_{width}.jpg" in backend.rendition_keys(f"{key_prefix}/cat.jpg")
+        again = backend.server.get(path)
+        assert again.status == 200 and 'cache;desc="hit"' in again.header("Server-Timing")
+        assert again.header("ETag") == response.header("ETag")
+    assert backend.server.get(f"/media/w_100/{key_prefix}/cat.jpg").header("ETag") == tag
+
+
 def test_non_canonical_spelling_redirects_and_writes_nothing(backend: Backend, key_prefix: str) -> None:
     key = f"{key_prefix}/caf\u00e9 1.jpg"
     backend.put_original(key, jpeg())
