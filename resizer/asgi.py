@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from resizer.service import service
-from resizer.spec import MEDIA_PREFIX
+from resizer.spec import MEDIA_PREFIX, encode_path
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,12 @@ def header(scope: Scope, name: bytes) -> str | None:
 
 
 def media_path(scope: Scope) -> bytes:
-    """The path after /media/ exactly as sent, so that it is percent-decoded once, by the service."""
-    raw = scope.get("raw_path") or scope["path"].encode("utf-8")
+    """The path after /media/ exactly as sent, so that it is percent-decoded once, by the service.
+
+    A server (or Django's test client, or WSGI through views.py) that gives only the decoded path
+    has lost how it was spelled: it is taken as spelled canonically, else its canonical redirect
+    would lead back to itself."""
+    raw = scope.get("raw_path") or encode_path(scope["path"]).encode("ascii")
     raw = raw.removeprefix(scope.get("root_path", "").encode("utf-8"))
     return raw.removeprefix(_PREFIX)
 

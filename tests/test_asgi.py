@@ -54,6 +54,21 @@ def test_the_django_view_tells_the_same_story() -> None:
     assert missing.status_code == 404 and missing.content == b"no such original\n"
 
 
+def test_the_django_view_without_the_raw_path_takes_the_decoded_path_as_canonical() -> None:
+    """Django's test client (and WSGI) give the view the decoded path only: no redirect to itself."""
+    originals = Path(settings.STORAGES["originals"]["OPTIONS"]["location"])
+    originals.mkdir(parents=True, exist_ok=True)
+    (originals / "a b+c.jpg").write_bytes(jpeg())  # ASCII: the test client decodes paths as latin-1
+
+    async def scenario() -> tuple:
+        client = AsyncClient()
+        return await client.get("/media/w_10/a%20b%2Bc.jpg"), await client.get("/media/h_5/w_10/a%20b+c.jpg")
+
+    image, redirect = asyncio.run(scenario())
+    assert image.status_code == 200 and decode(image.content).width == 10
+    assert (redirect.status_code, redirect["Location"]) == (301, "/media/w_10/h_5/a%20b%2Bc.jpg")
+
+
 def test_the_django_view_combines_repeated_header_lines_too() -> None:
     """Django's ASGIRequest joins repeated fields with commas, as resizer.asgi does (RFC 9110 §5.3)."""
     originals = Path(settings.STORAGES["originals"]["OPTIONS"]["location"])
