@@ -20,6 +20,7 @@ from pathlib import Path
 from botocore.config import Config as BotoConfig
 
 from resizer.core.config import SettingError, read_environment
+from settings.static import collected
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -65,6 +66,7 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env["DJANGO_STATIC_ROOT"] or BASE_DIR / "var" / "static")
 WHITENOISE_MANIFEST_STRICT = False
+WHITENOISE_USE_FINDERS = not collected(STATIC_ROOT)  # a fresh clone: the apps' own files (settings/static.py)
 
 LOGGING = {
     "version": 1,
@@ -136,5 +138,5 @@ STORAGES = {
     "default": _originals,
     "originals": _originals,
     "renditions": _renditions,
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "settings.static.StaticFilesStorage"},
 }

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import time
+from pathlib import Path
 
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.test import AsyncClient
 
+from resizer import views
 from tests.support.images import decode, jpeg
 
 
@@ -47,3 +52,39 @@ def test_the_django_view_tells_the_same_story() -> None:
     assert redirect["Location"] == "/media/w_10/h_5/cat.jpg"
     assert redirect["Cache-Control"] == "public, max-age=31536000"
     assert missing.status_code == 404 and missing.content == b"no such original\n"
+
+
+def test_the_django_view_without_the_raw_path_takes_the_decoded_path_as_canonical() -> None:
+    """Django's test client (and WSGI) give the view the decoded path only: no redirect to itself."""
+    originals = Path(settings.STORAGES["originals"]["OPTIONS"]["location"])
+    originals.mkdir(parents=True, exist_ok=True)
+    (originals / "a b+c.jpg").write_bytes(jpeg())  # ASCII: the test client decodes paths as latin-1
+
+    async def scenario() -> tuple:
+        client = AsyncClient()
+        return await client.get("/media/w_10/a%20b%2Bc.jpg"), await client.get("/media/h_5/w_10/a%20b+c.jpg")
+
+    image, redirect = asyncio.run(scenario())
+    assert image.status_code == 200 and decode(image.content).width == 10
+    assert (redirect.status_code, redirect["Location"]) == (301, "/media/w_10/h_5/a%20b%2Bc.jpg")
+
+
+def test_the_django_view_combines_repeated_header_lines_too() -> None:
+    """Django's ASGIRequest joins repeated fields with commas, as resizer.server.asgi does (RFC 9110 §5.3)."""
+    originals = Path(settings.STORAGES["originals"]["OPTIONS"]["location"])
+    originals.mkdir(parents=True, exist_ok=True)
+    (originals / "repeated.jpg").write_bytes(jpeg())
+    path = "/media/w_10/f_auto/repeated.jpg"
+
+    def get(*headers: tuple[bytes, bytes]):
+        scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b""}
+        return views.media(ASGIRequest({**scope, "headers": list(headers)}, io.BytesIO()), path)
+
+    async def scenario() -> tuple:
+        both = await get((b"accept", b"image/avif"), (b"accept", b"image/webp"))
+        tag = both["ETag"].encode()
+        return both, await get((b"accept", b"image/avif"), (b"if-none-match", tag), (b"if-none-match", b'"x"'))
+
+    both, revalidated = asyncio.run(scenario())
+    assert both.status_code == 200 and both["Content-Type"] == "image/avif"
+    assert revalidated.status_code == 304

@@ -274,6 +274,9 @@ def test_inspect_tells_spec_signature_storage_and_headers(s3: SeaweedFS, key_pre
 
     out, _, failed = run("resizer_inspect", url.replace("/w_60/", "/w_61/"))
     assert ("signature", "INVALID") in fields(out) and "the service answers 403: invalid signature" in str(failed)
+    out, _, failed = run("resizer_inspect", url.replace("/w_60/", "/w%5F60/"))  # signed, escaped otherwise
+    assert ("signature", "valid") in fields(out) and failed is None
+    assert ("answer", f"301 to {url}") in fields(out)
     out, _, failed = run("resizer_inspect", f"h_10/w_60/{key}")
     assert ("canonical", "no (answered 301 to the canonical URL)") in fields(out)
     assert "missing signature" in str(failed)

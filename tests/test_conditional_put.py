@@ -95,3 +95,14 @@ def test_s3_write_refused_for_another_reason_is_still_an_error(seaweed: SeaweedF
 
     with pytest.raises(StorageFailed):  # only "stored already" is forgiven, not access denied
         s3_objects(seaweed, "reader").write(f"{key_prefix}/x.jpg/w_1.jpg", b"x", "image/jpeg", YEAR)
+
+
+def test_s3_names_longer_than_s3_allows_are_missing_not_storage_faults(seaweed: SeaweedFS, key_prefix: str) -> None:
+    from resizer.core.errors import Unstorable
+
+    name = f"{key_prefix}/{'a' * 1020}.jpg/w_1.jpg"  # a 1,024-byte original's rendition: over S3's limit
+    objects = s3_objects(seaweed)
+    assert objects.read(name) is None
+    with pytest.raises(Unstorable) as refused:
+        objects.write(name, b"x", "image/jpeg", YEAR)
+    assert refused.value.status == 404

@@ -59,3 +59,18 @@ def test_demo_page_shows_real_renditions(start_server, data_dir: Path) -> None:
     assert stylesheet != "/static/demo/demo.css"  # hashed name
     css = server.get(stylesheet)
     assert css.status == 200 and "immutable" in css.header("Cache-Control")
+
+
+def test_demo_page_works_before_collectstatic(start_server, data_dir: Path) -> None:
+    """`uvicorn settings.asgi:application` on a fresh clone: no manifest, the apps' own files."""
+    server = start_server({"RESIZER_DATA_DIR": str(data_dir), "DJANGO_STATIC_ROOT": str(data_dir / "static")})
+    page = server.get("/")
+    assert page.status == 200 and page.header("Content-Type").startswith("text/html")
+    parser = Images()
+    parser.feed(page.body.decode())
+    assert parser.stylesheets == ["/static/demo/demo.css"]  # the plain name: nothing was hashed
+    css = server.get(parser.stylesheets[0])
+    assert css.status == 200 and css.header("Content-Type").startswith("text/css")
+    assert css.body == (ROOT / "demo" / "static" / "demo" / "demo.css").read_bytes()
+    assert "immutable" not in css.header("Cache-Control")  # a plain name may change under the same URL
+    assert "Traceback" not in server.log()

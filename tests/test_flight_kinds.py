@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from resizer.conf import config
+from resizer.core.spec import encode_path
 from resizer.server.service import Service
 from resizer.stores.objects import FileObjects
 from tests.support.images import decode, jpeg
@@ -20,7 +21,9 @@ from tests.support.images import decode, jpeg
 # The keys a shared table confused: the rendition w_100 of `original:foo` is stored as
 # `original:foo/w_100.jpg`, exactly what the fetch of the original `foo/w_100.jpg` was keyed by.
 KEYS = ["original:foo", "foo/w_100.jpg", "a:b/c.jpg", "x:1.jpg"]
-PATHS = [f"{options}{key}" for key in KEYS for options in ("w_100/", "w_60/", "")]
+PATHS = [
+    encode_path(f"{options}{key}") for key in KEYS for options in ("w_100/", "w_60/", "")
+]  # as the builder spells them
 
 
 def service_over(root: Path) -> Service:
@@ -55,6 +58,6 @@ def test_random_concurrent_mixes_each_get_their_own_answer(paths: list[str]) -> 
 def test_the_colliding_pair_at_once(tmp_path: Path) -> None:
     service = service_over(tmp_path)
     for _ in range(5):
-        first, second = asyncio.run(together(service, ["w_100/original:foo", "foo/w_100.jpg"]))
+        first, second = asyncio.run(together(service, [encode_path("w_100/original:foo"), "foo/w_100.jpg"]))
         assert (first.status, second.status) == (200, 200), (first.body, second.body)
         assert decode(first.body).size == (100, 75) and decode(second.body).size == (200, 150)

@@ -274,6 +274,52 @@ def test_keys_and_options_are_refused_before_any_storage_call(seaweed: SeaweedFS
     assert server.get(f"/media/w_10/{PREFIX}/cat.jpg").status == 502  # the store really is out of reach
 
 
+# Requests that uvicorn's HTTP parser refuses before the app sees them (README, "URLs"), sent byte
+# for byte. {m} marks the target so that the access log can tell whether resizer saw the request.
+CRLF = "GET /media/w_10/{m}/cat.jpg HTTP/1.1\r\nHost: resizer\r\nConnection: close\r\n\r\n"
+SERVER_REFUSALS = {
+    "raw-utf8-target": CRLF.replace("cat.jpg", "caf\u00e9.jpg"),
+    "raw-control-in-target": CRLF.replace("cat.jpg", "cat\x01.jpg"),
+    "unknown-method": CRLF.replace("GET", "BREW", 1),
+    "lower-case-method": CRLF.replace("GET", "get", 1),
+    "http-1.2": CRLF.replace("HTTP/1.1", "HTTP/1.2", 1),
+    "bare-lf": CRLF.replace("\r\n", "\n"),
+    "64-kib-target": CRLF.replace("cat.jpg", "cat.jpg?" + "q" * 65536),
+}
+UVICORN_400 = b"Invalid HTTP request received."  # a fixed sentence: nothing of the request comes back
+H11_PASSES_ON = {"unknown-method": 405, "lower-case-method": 405, "http-1.2": 200, "bare-lf": 200}
+
+
+def refused_by_uvicorn(response: Response) -> bool:
+    return (response.status, response.body, response.header("Connection")) == (400, UVICORN_400, "close")
+
+
+def test_what_uvicorn_with_httptools_refuses_itself(start_server, data_dir: Path) -> None:
+    """The image's server (--http httptools; also uvicorn's `auto` when httptools is installed)."""
+    (data_dir / "originals" / "cat.jpg").write_bytes(jpeg())
+    server = start_server({"RESIZER_DATA_DIR": str(data_dir), "UVICORN_HTTP": "httptools"})
+    for name, head in SERVER_REFUSALS.items():
+        response = raw_request(server.port, head.format(m=name).encode("utf-8"))
+        assert refused_by_uvicorn(response), name
+        assert response.header("X-Content-Type-Options") is None, name  # uvicorn's answer, not ours
+        assert response.header("Cache-Control") is None, name
+    assert not [name for name in SERVER_REFUSALS if f"/{name}/" in server.log()]  # resizer saw none
+    assert server.get("/media/w_10/cat.jpg").status == 200
+
+
+def test_what_uvicorn_with_h11_refuses_and_what_it_passes_on(start_server, data_dir: Path) -> None:
+    (data_dir / "originals" / "cat.jpg").write_bytes(jpeg())
+    server = start_server({"RESIZER_DATA_DIR": str(data_dir), "UVICORN_HTTP": "h11"})
+    for name in ("raw-utf8-target", "raw-control-in-target"):
+        response = raw_request(server.port, SERVER_REFUSALS[name].format(m=name).encode("utf-8"))
+        assert refused_by_uvicorn(response) and response.header("X-Content-Type-Options") is None, name
+    for name, status in H11_PASSES_ON.items():
+        head = SERVER_REFUSALS[name].format(m=name).replace(f"/{name}/", "/")
+        response = raw_request(server.port, head.encode("utf-8"))
+        assert response.status == status, name  # resizer's own answer: 405 for any other method
+        assert response.header("X-Content-Type-Options") == "nosniff", name
+
+
 def test_the_services_are_healthy_after_the_suite(target: Target) -> None:
     server = target.server
     assert server.process.poll() is None

@@ -75,6 +75,13 @@ def test_optimize_only_rendition_is_oriented_and_stripped(backend: Backend, key_
         ("image/avif,image/webp,*/*", "image/avif"),
         ("image/webp,*/*;q=0.8", "image/webp"),
         ("image/avif;q=0,image/webp", "image/webp"),
+        # A weight of zero in any spelling (RFC 9110 §12.4.2) is "not acceptable".
+        ("image/avif;q=0.,image/webp", "image/webp"),
+        ("image/avif;Q=0.000,image/webp", "image/webp"),
+        ("image/avif;q = 0", "image/jpeg"),
+        ("image/avif;v=1;q=0.0", "image/jpeg"),
+        ("image/avif;q=0.001", "image/avif"),
+        ("image/avif;q=1.5,image/webp;q=1.", "image/webp"),  # no qvalue: not taken as a yes
         ("*/*", "image/jpeg"),
         (None, "image/jpeg"),
     ],
@@ -88,6 +95,21 @@ def test_f_auto_negotiates_from_accept(backend: Backend, key_prefix: str, accept
     assert response.header("Vary") == "Accept"
     assert decode(response.body).size == (100, 75)
     assert len(backend.rendition_keys(key_prefix)) == 1
+
+
+def test_repeated_accept_and_if_none_match_lines_are_one_list(backend: Backend, key_prefix: str) -> None:
+    key = f"{key_prefix}/cat.jpg"
+    backend.put_original(key, jpeg())
+    path = f"/media/w_100/f_auto/{key}"
+    both = backend.server.request("GET", path, [("Accept", "image/avif"), ("Accept", "image/webp")])
+    assert both.header("Content-Type") == "image/avif"  # not only the last line's image/webp
+    refused = backend.server.request("GET", path, [("Accept", "image/avif;q=0"), ("Accept", "image/webp")])
+    assert refused.header("Content-Type") == "image/webp"
+    tag = both.header("ETag")
+    revalidated = backend.server.request(
+        "GET", path, [("Accept", "image/avif"), ("If-None-Match", tag), ("If-None-Match", '"other"')]
+    )
+    assert revalidated.status == 304 and revalidated.header("ETag") == tag
 
 
 def test_version_makes_the_response_immutable(backend: Backend, key_prefix: str) -> None:
@@ -120,6 +142,23 @@ def test_revalidation_head_and_query_strings(backend: Backend, key_prefix: str) 
     assert head.header("ETag") == tag and head.header("Content-Type") == "image/jpeg"
 
 
+def test_a_304_on_a_cold_url_stores_the_rendition_it_rendered(backend: Backend, key_prefix: str) -> None:
+    """A CDN revalidating a URL the origin has not stored yet: the render that told the ETag is kept."""
+    original = jpeg()
+    backend.put_original(f"{key_prefix}/earlier/cat.jpg", original)
+    tag = backend.server.get(f"/media/w_100/{key_prefix}/earlier/cat.jpg").header("ETag")  # an earlier life
+    backend.put_original(f"{key_prefix}/cat.jpg", original)
+    for method, width, validator in (("GET", 100, tag), ("GET", 90, "*"), ("HEAD", 80, "*")):
+        path = f"/media/w_{width}/{key_prefix}/cat.jpg"
+        response = backend.server.request(method, path, {"If-None-Match": validator})
+        assert (response.status, response.body) == (304, b""), path
+        assert f"{key_prefix}/cat.jpg/w_{width}.jpg" in backend.rendition_keys(f"{key_prefix}/cat.jpg")
+        again = backend.server.get(path)
+        assert again.status == 200 and 'cache;desc="hit"' in again.header("Server-Timing")
+        assert again.header("ETag") == response.header("ETag")
+    assert backend.server.get(f"/media/w_100/{key_prefix}/cat.jpg").header("ETag") == tag
+
+
 def test_non_canonical_spelling_redirects_and_writes_nothing(backend: Backend, key_prefix: str) -> None:
     key = f"{key_prefix}/caf\u00e9 1.jpg"
     backend.put_original(key, jpeg())
@@ -130,6 +169,30 @@ def test_non_canonical_spelling_redirects_and_writes_nothing(backend: Backend, k
     assert response.header("Cache-Control") == YEAR
     assert backend.rendition_keys(key_prefix) == []
     assert backend.server.get(response.header("Location")).status == 200
+
+
+@pytest.mark.parametrize(
+    ("alias", "canonical"),
+    [
+        ("w%5F100/{prefix}/cat.jpg", "w_100/{prefix}/cat.jpg"),
+        ("%77_100/{prefix}/cat.jpg", "w_100/{prefix}/cat.jpg"),
+        ("w_100/{prefix}%2Fcat.jpg", "w_100/{prefix}/cat.jpg"),
+        ("w_100/{prefix}/caf%c3%a9%20%2B.jpg", "w_100/{prefix}/caf%C3%A9%20%2B.jpg"),  # lower-case escapes
+        ("w_100/{prefix}/caf%C3%A9%20+.jpg", "w_100/{prefix}/caf%C3%A9%20%2B.jpg"),  # `+` unescaped
+        ("w_100/_/{prefix}/cat.jpg", "w_100/{prefix}/cat.jpg"),
+        ("s_" + "A" * 43 + "/w_100/{prefix}/cat.jpg", "w_100/{prefix}/cat.jpg"),  # nothing is signed here
+        ("s%5F" + "A" * 43 + "/h_75/w%5F0100/{prefix}/cat.jpg", "w_100/h_75/{prefix}/cat.jpg"),
+    ],
+)
+def test_aliases_redirect_once_to_the_builders_spelling(backend: Backend, key_prefix: str, alias, canonical) -> None:
+    backend.put_original(f"{key_prefix}/cat.jpg", jpeg())
+    backend.put_original(f"{key_prefix}/caf\u00e9 +.jpg", jpeg())
+    response = backend.server.request("GET", f"/media/{alias.format(prefix=key_prefix)}")
+    assert response.status == 301, response.body[:80]
+    assert response.header("Location") == f"/media/{canonical.format(prefix=key_prefix)}"
+    assert backend.rendition_keys(key_prefix) == []
+    followed = backend.server.get(response.header("Location"))
+    assert followed.status == 200 and decode(followed.body).width == 100
 
 
 @pytest.mark.parametrize(
@@ -170,6 +233,54 @@ def test_errors_have_their_status_a_short_body_and_write_nothing(
     assert 0 < len(response.body) < 200
     assert_no_leak(response.body)
     assert backend.rendition_keys(key_prefix) == []
+
+
+def test_keys_the_storage_cannot_hold_are_missing_originals(backend: Backend, key_prefix: str) -> None:
+    folder = f"{key_prefix}/fz"
+    backend.put_original(f"{folder}/small.jpg", jpeg())
+    assert backend.server.get(f"/media/w_100/{folder}/small.jpg").status == 200  # both folders exist now
+    stored = backend.rendition_keys(key_prefix)
+    for key in (
+        f"{folder}/{'a' * 252}.jpg",  # a 256-byte segment: over a filesystem's 255-byte name limit
+        f"{folder}/{'a' * 252}.jpg/b.jpg",
+        f"{folder}/small.jpg/b.jpg",  # a file where a folder would be
+        folder,  # a folder where a file would be
+    ):
+        response = backend.server.get(f"/media/w_100/{key}")
+        assert (response.status, response.body) == (404, b"no such original\n"), key
+        assert response.header("Cache-Control") == "public, max-age=60"
+    assert backend.rendition_keys(key_prefix) == stored
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/media/w_100%0D%0AX-Injected:%201/{key}", b"w_100\\r\\nX-Injected: 1: expected an integer from 1 to 4096\n"),
+        ("/media/w_" + "9" * 8192 + "/{key}", ("w_" + "9" * 61 + "…: expected an integer from 1 to 4096\n").encode()),
+        (
+            "/media/v_%E2%80%A8%C2%85%1B[2J/{key}",
+            b"v_\\u2028\\x85\\x1b[2J: expected 1 to 64 characters of A-Z a-z 0-9 _ -\n",
+        ),
+        # 64 characters, but 3 bytes each: the 200-byte bound on the whole body cuts the line.
+        ("/media/p_" + "%E7%8C%AB" * 300 + "/{key}", ("p_" + "\u732b" * 61 + "…: unknow…\n").encode()),
+    ],
+    ids=["crlf", "8192-digits", "line-separators-and-escape", "long-unicode"],
+)
+def test_error_bodies_repeat_little_of_the_request_and_no_control_character(
+    backend: Backend, key_prefix: str, path: str, body: bytes
+) -> None:
+    backend.put_original(f"{key_prefix}/cat.jpg", jpeg())
+    response = backend.server.get(path.format(key=f"{key_prefix}/cat.jpg"))
+    assert (response.status, response.body) == (400, body)
+    assert len(response.body) <= 200 and response.header("X-Injected") is None
+    assert backend.rendition_keys(key_prefix) == []
+
+
+def test_a_redirect_body_is_short_however_long_the_key(backend: Backend, key_prefix: str) -> None:
+    key = f"{key_prefix}/{'%E7%8C%AB' * 300}.jpg"  # 900 bytes of key, 2,700 characters encoded
+    response = backend.server.get(f"/media/h_10/w_10/{key}")
+    assert response.status == 301 and response.header("Location") == f"/media/w_10/h_10/{key}"
+    assert response.body == f"moved to {response.header('Location')[:63]}…\n".encode()
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"])
@@ -214,6 +325,13 @@ def test_signed_urls(start_server, data_dir, key_prefix: str) -> None:
     redirect = server.get(f"/media/s_{signed}/w_0100/cat.jpg")
     assert redirect.status == 301
     assert redirect.header("Location") == f"/media/s_{signed}/w_100/cat.jpg"
+    # The signature is over the decoded canonical path: another escape of it verifies, then 301s.
+    for alias in (f"s_{signed}/w%5F100/cat.jpg", f"s%5F{signed}/w_100/cat%2Ejpg", f"s_{signed}/%77_100/cat.jpg"):
+        redirect = server.get(f"/media/{alias}")
+        assert (redirect.status, redirect.header("Location")) == (301, f"/media/s_{signed}/w_100/cat.jpg"), alias
+        assert server.get(redirect.header("Location")).status == 200
+    wrong = sign("w_100/cat.jpg", b"other")
+    assert server.get(f"/media/s_{wrong}/w%5F100/cat.jpg").status == 403  # checked before the redirect
     preset = sign("p_thumb/cat.jpg", b"new-key")
     response = server.get(f"/media/s_{preset}/p_thumb/cat.jpg")
     assert response.status == 200 and decode(response.body).size == (20, 20)

@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, InMemoryStorage
 
 from resizer import signals
+from resizer.core.errors import Unstorable
 from resizer.ops import cdn
 from resizer.stores.base import Objects
 from resizer.stores.objects import FileObjects, StorageObjects
@@ -49,6 +50,34 @@ def test_filesystem_listing_skips_writes_in_flight(tmp_path: Path) -> None:
     storage.save("k.jpg/.tmp-abc", ContentFile(b"partial"))
     storage.save("k.jpg/w_1.jpg", ContentFile(b"done"))
     assert list(FileObjects(storage).list("k.jpg/")) == ["k.jpg/w_1.jpg"]
+
+
+def test_names_a_filesystem_cannot_hold_are_missing_objects_not_storage_faults(tmp_path: Path) -> None:
+    objects = FileObjects(FileSystemStorage(location=tmp_path))
+    objects.write("a.jpg/w_1.jpg", b"stored", "image/jpeg", "public")
+    long = "a.jpg/" + "x" * 252 + ".jpg"  # one segment of 256 bytes, in a folder that exists
+    unreadable = [
+        long,  # ENAMETOOLONG
+        f"{long}/w_1.jpg",
+        "a.jpg/w_1.jpg/w_1.jpg",  # ENOTDIR: a file where a folder would be
+        "a.jpg",  # EISDIR: a folder where a file would be
+    ]
+    for name in unreadable:
+        assert objects.read(name) is None, name
+        assert objects.stat(name) is None, name
+    objects.delete(unreadable)  # nothing there to delete: no error
+    unwritable = [
+        f"{long}/w_1.jpg",
+        "a.jpg/w_1.jpg/w_1.jpg",  # the folder's name is a file's
+        "a.jpg/w_1.jpg/b/w_1.jpg",  # a deeper folder under a file
+        "a.jpg",  # a folder holds the name
+    ]
+    for name in unwritable:
+        with pytest.raises(Unstorable) as refused:
+            objects.write(name, b"x", "image/jpeg", "public")
+        assert refused.value.status == 404, name
+    assert objects.read("a.jpg/w_1.jpg") == b"stored"
+    assert sorted(p.name for p in (tmp_path / "a.jpg").iterdir()) == ["w_1.jpg"]  # no temporary left
 
 
 def test_upload_warming_reports_failures_on_its_logger(caplog: pytest.LogCaptureFixture) -> None:

@@ -13,7 +13,20 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from resizer.core.errors import BadRequest
-from resizer.core.spec import CROPS, FORMATS, GRAVITIES, MAX_KEY_BYTES, Grammar, RenditionSpec, validate_key
+from resizer.core.policy import Policy, sign
+from resizer.core.spec import (
+    CROPS,
+    FORMATS,
+    GRAVITIES,
+    MAX_KEY_BYTES,
+    MEDIA_PREFIX,
+    SEPARATOR,
+    Grammar,
+    ParsedURL,
+    RenditionSpec,
+    encode_path,
+    validate_key,
+)
 
 PRESETS = {"thumb": "w_200/h_200/c_fill", "hero": "w_1600/q_70"}
 grammar = Grammar(PRESETS, max_dimension=4096)
@@ -105,6 +118,96 @@ def test_parse_refuses_anything_it_cannot_read_with_a_400_only(path: str) -> Non
         grammar.parse(path)
     except BadRequest as error:
         assert error.status == 400
+
+
+# -- spellings of one URL: every alias answers one 301, to a URL that answers no other ---------------
+
+SIGNING_KEY = b"property-key"
+# Keys with the characters the builder escapes (quote's reserved set, `%`, spaces, non-ASCII) and not.
+escaped_keys = st.lists(
+    st.from_regex(r"[A-Za-z0-9%~][A-Za-z0-9 _.,+%~:@!$&'()*;=\[\]é猫-]{0,11}", fullmatch=True),
+    min_size=1,
+    max_size=3,
+).map("/".join)
+
+
+def valid(key: str) -> bool:
+    try:
+        validate_key(key)
+    except BadRequest:
+        return False
+    return True
+
+
+def percent(char: str, upper: bool) -> str:
+    escaped = "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
+    return escaped if upper else escaped.lower()
+
+
+@st.composite
+def spellings(draw: st.DrawFn) -> tuple[RenditionSpec, str | None, str]:
+    """A spec, the signature its canonical URL carries (when signed) and a random spelling of it:
+    options in any order, maybe an unneeded `_`, maybe an `s_` segment where nothing is signed,
+    and any character sent raw, as the builder escapes it, or percent-encoded in either case."""
+    spec = draw(specs())
+    key = draw(st.one_of(st.just(spec.key), escaped_keys.filter(valid)))
+    spec = RenditionSpec(**{**spec.__dict__, "key": key})
+    options = grammar.option_parts(spec)
+    canonical = grammar.build_path(spec)
+    rest = canonical.split("/")[len(options) :]  # the key, after `_` where it is needed
+    if rest[0] != SEPARATOR and draw(st.booleans()):
+        rest = [SEPARATOR, *rest]
+    segments = [*draw(st.permutations(options)), *rest]
+    signed = draw(st.booleans())
+    signature = sign(canonical, SIGNING_KEY) if signed else None
+    if signed or draw(st.booleans()):  # unsigned: any well-formed signature, which is not canonical
+        segments.insert(0, f"s_{signature or draw(st.from_regex(r'[A-Za-z0-9_-]{43}', fullmatch=True))}")
+    spelled = []
+    for char in "/".join(segments):
+        how = draw(st.sampled_from(["raw", "builder", "upper", "lower"]))
+        if how == "raw" and char != "%":  # a raw `%` would start an escape
+            spelled.append(char)
+        elif how in ("upper", "lower"):
+            spelled.append(percent(char, how == "upper"))
+        else:
+            spelled.append(encode_path(char))
+    return spec, signature, "".join(spelled)
+
+
+def follow(sent: str, policy: Policy) -> ParsedURL:
+    """What the service decides for a path as sent: parse, check, and the URL it would spell."""
+    parsed = grammar.parse_request(sent)
+    policy.check(parsed)
+    return policy.served(parsed)
+
+
+@SETTINGS
+@given(spellings())
+@example((RenditionSpec("cat.jpg", 100), None, "w%5F100/cat.jpg"))
+@example((RenditionSpec("cat.jpg", 100), None, "%77_100/cat.jpg"))
+@example((RenditionSpec("fz/small.jpg", 100), None, "w_100/fz%2Fsmall.jpg"))
+@example((RenditionSpec("cat.jpg", 100), None, "s_" + "A" * 43 + "/w_100/cat.jpg"))
+@example((RenditionSpec("caf\u00e9.jpg"), None, "caf%c3%a9.jpg"))
+@example(
+    (
+        RenditionSpec("cat.jpg", 100),
+        sign("w_100/cat.jpg", SIGNING_KEY),
+        f"s%5F{sign('w_100/cat.jpg', SIGNING_KEY)}/w_100/cat.jpg",
+    )
+)
+def test_every_spelling_redirects_once_to_a_url_that_parses_as_canonical(
+    spelling: tuple[RenditionSpec, str | None, str],
+) -> None:
+    spec, signature, sent = spelling
+    policy = Policy(signing_keys=(SIGNING_KEY,)) if signature else Policy()
+    first = follow(sent, policy)  # a differently escaped spelling still verifies: decoded, canonical
+    assert first.spec == spec and first.signature == signature
+    target = first.canonical_url
+    signed = f"s_{signature}/" if signature else ""
+    assert target == MEDIA_PREFIX + signed + encode_path(grammar.build_path(spec))
+    assert first.canonical == (MEDIA_PREFIX + sent == target)
+    second = follow(target.removeprefix(MEDIA_PREFIX), policy)
+    assert second.canonical and second.spec == spec and second.canonical_url == target
 
 
 # -- key validation --------------------------------------------------------------------------------

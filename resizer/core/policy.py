@@ -41,6 +41,13 @@ class Policy:
         self.check_signature(parsed)
         self.check_presets_only(parsed)
 
+    def served(self, parsed: ParsedURL) -> ParsedURL:
+        """The URL as this service spells it: where nothing is signed an `s_` segment is not part
+        of the canonical URL, so such a URL is redirected to the one without it."""
+        if self.signing_keys or parsed.signature is None:
+            return parsed
+        return parsed.unsigned()
+
     def check_width(self, parsed: ParsedURL) -> None:
         width = parsed.spec.width
         if self.widths is None or "w" not in parsed.written or width in self.widths:

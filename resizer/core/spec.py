@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from urllib.parse import quote, unquote, unquote_to_bytes
 
-from resizer.core.errors import BadRequest
+from resizer.core.errors import BadRequest, echo
 
 MEDIA_PREFIX = "/media/"  # where the service answers; the rest of a request path is the spec
 CROPS = ("fit", "fill", "pad")
@@ -84,6 +84,10 @@ class ParsedURL:
         """The request path this URL is canonically spelled as (the target of the 301)."""
         return media_request_path(self.path, self.signature)
 
+    def unsigned(self) -> ParsedURL:
+        """The same URL without its `s_` segment: what a service without a signing key spells."""
+        return replace(self, signature=None, canonical=False)
+
 
 @dataclass(frozen=True)
 class _Option:
@@ -97,7 +101,7 @@ def _choice(name: str, allowed: tuple[str, ...], aliases: Mapping[str, str] | No
     def parse(text: str) -> str:
         text = (aliases or {}).get(text, text)
         if text not in allowed:
-            raise BadRequest(f"{name}_{text}: expected one of {', '.join(allowed)}")
+            raise BadRequest(f"{echo(f'{name}_{text}')}: expected one of {', '.join(allowed)}")
         return text
 
     return parse
@@ -106,7 +110,7 @@ def _choice(name: str, allowed: tuple[str, ...], aliases: Mapping[str, str] | No
 def _integer(name: str, low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         if not _DIGITS.fullmatch(text) or not low <= int(text) <= high:
-            raise BadRequest(f"{name}_{text}: expected an integer from {low} to {high}")
+            raise BadRequest(f"{echo(f'{name}_{text}')}: expected an integer from {low} to {high}")
         return int(text)
 
     return parse
@@ -118,7 +122,7 @@ def _dpr(text: str) -> Decimal:
     except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
         value = None
     if value is None or not ONE <= value <= 4 or value != value.quantize(CENT):
-        raise BadRequest(f"dpr_{text}: expected a number from 1 to 4 with at most 2 decimals")
+        raise BadRequest(f"{echo(f'dpr_{text}')}: expected a number from 1 to 4 with at most 2 decimals")
     return value.normalize()
 
 
@@ -128,14 +132,14 @@ def _format_dpr(value: object) -> str:
 
 def _background(text: str) -> str:
     if not _HEX.fullmatch(text):
-        raise BadRequest(f"bg_{text}: expected 6 or 8 hex digits (rrggbb or rrggbbaa)")
+        raise BadRequest(f"{echo(f'bg_{text}')}: expected 6 or 8 hex digits (rrggbb or rrggbbaa)")
     text = text.lower()
     return text[:6] if text.endswith("ff") and len(text) == 8 else text
 
 
 def _version(text: str) -> str:
     if not _TOKEN.fullmatch(text):
-        raise BadRequest(f"v_{text}: expected 1 to 64 characters of A-Z a-z 0-9 _ -")
+        raise BadRequest(f"{echo(f'v_{text}')}: expected 1 to 64 characters of A-Z a-z 0-9 _ -")
     return text
 
 
@@ -228,6 +232,18 @@ class Grammar:
         canonical_path = self.build_path(spec)
         return ParsedURL(spec, signature, canonical_path == "/".join(segments), written, canonical_path)
 
+    def parse_request(self, sent: bytes | str) -> ParsedURL:
+        """Parse a path as sent (after `/media/`, percent-encoded), decoding it once.
+
+        Canonical only when spelled exactly as the builder writes it (`encode_path`): another
+        escape of the same characters (`w%5F100`, `%77_100`, `photos%2Fcat.jpg`, `caf%c3%a9` for
+        `caf%C3%A9`) names the same rendition and is redirected like `w_0400`, so that a CDN keeps
+        one entry per rendition. The redirect target parses as canonical: one 301, never two.
+        """
+        parsed = self.parse(decode_path(sent))
+        spelled = sent.decode("latin-1") if isinstance(sent, bytes) else sent  # raw non-ASCII: not ours
+        return replace(parsed, canonical=parsed.canonical and MEDIA_PREFIX + spelled == parsed.canonical_url)
+
     def _read_options(self, segments: list[str]) -> tuple[frozenset[str], dict, list[str]]:
         written: list[str] = []
         values: dict[str, object] = {}
@@ -244,7 +260,7 @@ class Grammar:
             written.append(name)
             if name == "p":
                 if text not in self.presets:
-                    raise BadRequest(f"p_{text}: unknown preset")
+                    raise BadRequest(f"{echo(f'p_{text}')}: unknown preset")
                 values["preset"] = text
             else:
                 option = self.options[name]

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from resizer.core.spec import MEDIA_PREFIX
+from resizer.core.spec import MEDIA_PREFIX, encode_path
 from resizer.server.service import Service
 
 log = logging.getLogger(__name__)
@@ -48,12 +48,7 @@ class MediaApp:
             await self.app(scope, receive, send)
 
     async def media(self, scope: Scope, send: Send) -> None:
-        accept = if_none_match = None
-        for name, value in scope["headers"]:
-            if name == b"accept":
-                accept = value.decode("latin-1")
-            elif name == b"if-none-match":
-                if_none_match = value.decode("latin-1")
+        accept, if_none_match = header(scope, b"accept"), header(scope, b"if-none-match")
         reply = await self.service().respond(scope["method"], media_path(scope), accept, if_none_match)
         headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers.items()]
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
@@ -76,8 +71,20 @@ class MediaApp:
                 return
 
 
+def header(scope: Scope, name: bytes) -> str | None:
+    """Every field line of `name` (ASGI names are lower-case), combined into one comma-separated
+    list as RFC 9110 §5.3 allows for list-based fields such as Accept and If-None-Match: a request
+    that sends two Accept lines accepts what either names. Django's request does the same."""
+    values = [value.decode("latin-1") for field, value in scope["headers"] if field == name]
+    return ", ".join(values) if values else None
+
+
 def media_path(scope: Scope) -> bytes:
-    """The path after /media/ exactly as sent, so that it is percent-decoded once, by the service."""
-    raw = scope.get("raw_path") or scope["path"].encode("utf-8")
+    """The path after /media/ exactly as sent, so that it is percent-decoded once, by the service.
+
+    A server (or Django's test client, or WSGI through views.py) that gives only the decoded path
+    has lost how it was spelled: it is taken as spelled canonically, else its canonical redirect
+    would lead back to itself."""
+    raw = scope.get("raw_path") or encode_path(scope["path"]).encode("ascii")
     raw = raw.removeprefix(scope.get("root_path", "").encode("utf-8"))
     return raw.removeprefix(_PREFIX)

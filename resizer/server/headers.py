@@ -8,12 +8,14 @@ for 5xx so a passing fault is never cached; `immutable` only when the URL carrie
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 
-from resizer.core.errors import Overloaded, ResizerError
+from resizer.core.errors import ELLIPSIS, Overloaded, ResizerError, echo, printable
 
 YEAR = "public, max-age=31536000"
 ALLOW = "GET, HEAD"
+MAX_TEXT_BYTES = 200  # a text answer's whole body, newline included (docs/urls.md, "Statuses and headers")
 
 _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -57,17 +59,34 @@ AUTO_OUTPUTS = ("avif", "webp", None)  # what accepted_format may answer: what f
 
 def accepted_format(accept: str | None) -> str | None:
     """f_auto: AVIF if Accept names image/avif, else WebP if it names image/webp (`*/*` names
-    neither; a type with q=0 is refused, RFC 9110 §12.5.1)."""
+    neither; a type with a weight of zero is not acceptable, RFC 9110 §12.5.1). `accept` is every
+    Accept field line of the request, combined as one list (§5.3)."""
     named = set()
-    for item in (accept or "").lower().split(","):
+    for item in (accept or "").lower().split(","):  # media types are case-insensitive (§8.3.1)
         kind, *params = (part.strip() for part in item.split(";"))
-        if not any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params):
+        if _acceptable(params):
             named.add(kind)
     if "image/avif" in named:
         return "avif"
     if "image/webp" in named:
         return "webp"
     return None
+
+
+# RFC 9110 §12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ).
+_QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
+
+
+def _acceptable(params: list[str]) -> bool:
+    """False when the range's weight is zero in any spelling (`q=0`, `q=0.`, `Q=0.000`), or is no
+    qvalue at all (`q=abc`, `q=2`): a weight we cannot read is not taken as a yes. Parameter names
+    are case-insensitive (§5.6.6); blanks around `=`, which the grammar does not allow, are forgiven."""
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip() == "q":
+            value = value.strip()
+            return bool(_QVALUE.fullmatch(value)) and float(value) > 0
+    return True
 
 
 def etag(body: bytes) -> str:
@@ -104,7 +123,7 @@ def image(
 
 
 def redirect(location: str) -> Reply:
-    return _text(301, f"moved to {location}", {"Location": location})
+    return _text(301, f"moved to {echo(location)}", {"Location": location})
 
 
 def error(exc: ResizerError, head: bool = False) -> Reply:
@@ -122,7 +141,7 @@ def probe(status: int, message: str) -> Reply:
 
 
 def _text(status: int, message: str, extra: dict[str, str], head: bool = False) -> Reply:
-    body = f"{message}\n".encode()
+    body = one_line(message)
     headers = {
         "Content-Type": "text/plain; charset=utf-8",
         "Content-Length": str(len(body)),
@@ -130,6 +149,16 @@ def _text(status: int, message: str, extra: dict[str, str], head: bool = False) 
         **extra,
     }
     return Reply(status, _common(headers), b"" if head else body)
+
+
+def one_line(message: str) -> bytes:
+    """The body of every text answer: one line of at most MAX_TEXT_BYTES, control characters
+    escaped. The last guard: messages already keep what they repeat of the request short (echo)."""
+    body = printable(message).encode()
+    if len(body) >= MAX_TEXT_BYTES:
+        room = MAX_TEXT_BYTES - 1 - len(ELLIPSIS.encode())
+        body = body[:room].decode("utf-8", "ignore").encode() + ELLIPSIS.encode()  # whole characters
+    return body + b"\n"
 
 
 def _common(headers: dict[str, str]) -> dict[str, str]:

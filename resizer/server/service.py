@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from resizer.core.errors import DeadlineExceeded, ResizerError, StorageFailed
 from resizer.core.naming import rendition_name
-from resizer.core.spec import MEDIA_PREFIX, RenditionSpec, decode_path
+from resizer.core.spec import MEDIA_PREFIX, RenditionSpec
 from resizer.imaging import pipeline
 from resizer.imaging.pipeline import Rendered
 from resizer.server import headers
@@ -83,8 +83,12 @@ class Service:
     ) -> Reply:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.deadline
-        parsed = self.grammar.parse(decode_path(path))
-        self.config.policy.check(parsed)
+        # In the contract's order: parse (400), signature over the decoded canonical path (403),
+        # then the canonical redirect (301), which keeps a signature that verified.
+        policy = self.config.policy
+        parsed = self.grammar.parse_request(path)
+        policy.check(parsed)
+        parsed = policy.served(parsed)
         if not parsed.canonical:
             return headers.redirect(parsed.canonical_url)
         spec = parsed.spec
@@ -129,8 +133,10 @@ class Service:
         with self.pools.slot() as slot:  # taken before the download: 503 costs nothing
             rendered = await self._produce(slot, spec, output, timing)
             found = Found(rendered.body, "miss", timing)
-            # Stored only once a request has the image in hand and so answers 200 with it: a
-            # render that ends as every request waiting for it passes its deadline stores nothing.
+            # Stored only once a request has the image in hand and so answers with it: 200, or 304
+            # when its If-None-Match matches (a CDN revalidating a cold URL had us render it to know
+            # the ETag: that work is kept). A render that ends as every request waiting for it
+            # passes its deadline (504) stores nothing, nor does any other error.
             if await flight.publish(found):
                 with timing.measure("storage"):
                     await self._store(slot, name, rendered, spec)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,10 @@ from resizer.server.headers import Reply
 access_log = logging.getLogger("resizer.access")
 
 MAX_LOGGED_PATH = 2048  # a 100 kB URL is one attacker's request, not a reason for 100 kB of logs
+MAX_LOGGED_METHOD = 32  # a server that passes any token on (h11) would log a 16 kB one whole
+# json.dumps escapes C0 controls; with ensure_ascii=False it leaves DEL, the C1 controls (NEL, CSI)
+# and U+2028/U+2029 raw, which terminals obey and line-splitting readers take as line ends.
+_UNESCAPED = re.compile("[\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass
@@ -56,11 +61,11 @@ class Trace:
         metrics.bytes_out.inc(sent)
         if self.cache:
             metrics.renditions.labels(self.cache).inc()
-        access_log.info(json.dumps(self._fields(reply.status, sent, elapsed), ensure_ascii=False))
+        access_log.info(json_line(self._fields(reply.status, sent, elapsed)))
 
     def _fields(self, status: int, sent: int, elapsed: float) -> dict[str, object]:
         return {
-            "method": self.method,
+            "method": self.method[:MAX_LOGGED_METHOD],
             "path": self.path[:MAX_LOGGED_PATH],
             "status": status,
             "cache": self.cache,
@@ -69,3 +74,9 @@ class Trace:
             "bytes": sent,
             "ms": round(elapsed * 1000, 1),
         }
+
+
+def json_line(fields: dict[str, object]) -> str:
+    """One JSON object on one line, every control character escaped (readable UTF-8 otherwise)."""
+    text = json.dumps(fields, ensure_ascii=False)
+    return _UNESCAPED.sub(lambda match: f"\\u{ord(match[0]):04x}", text)

@@ -11,6 +11,7 @@ Any other Django storage works through the generic Storage API.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import tempfile
@@ -21,10 +22,17 @@ from stat import S_ISREG
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, storages
 
-from resizer.core.errors import StorageFailed, Unprocessable
+from resizer.core.errors import StorageFailed, Unprocessable, Unstorable
 from resizer.stores.base import Objects, Stat, too_large
 
 log = logging.getLogger(__name__)
+
+# What a filesystem says when no object can be at a name: it or a folder on its path is missing, a
+# file stands where the name needs a folder (ENOTDIR) or a folder where it needs a file (EISDIR), a
+# segment is over the filesystem's limit (ENAMETOOLONG: 255 bytes on ext4 and xfs), a symlink loop,
+# a name the filesystem's encoding refuses. Any key that passed validation may meet these: for a
+# read they are a missing object (404), for a write a name this storage cannot hold, not a fault.
+NO_OBJECT_THERE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG, errno.ELOOP, errno.EILSEQ})
 
 
 class FileObjects:
@@ -40,9 +48,9 @@ class FileObjects:
                 if max_bytes is not None and size > max_bytes:
                     raise too_large(size, max_bytes)
                 return handle.read()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            return None
         except OSError as exc:
+            if exc.errno in NO_OBJECT_THERE:
+                return None
             log.warning("filesystem read failed for %r: %s", name, exc)
             raise StorageFailed() from exc
 
@@ -56,15 +64,19 @@ class FileObjects:
         path = self.storage.path(name)
         temporary = None
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+            folder = _folder_for(path)
+            fd, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(body)
             os.chmod(temporary, 0o644)
             os.link(temporary, path)
         except FileExistsError:
+            if os.path.isdir(path):  # a folder holds the name: nothing can ever be stored there
+                raise Unstorable() from None
             log.info("rendition %r was stored first by another writer", name)
         except OSError as exc:
+            if exc.errno in NO_OBJECT_THERE:
+                raise Unstorable() from exc
             log.warning("filesystem write failed for %r: %s", name, exc)
             raise StorageFailed() from exc
         finally:
@@ -84,9 +96,9 @@ class FileObjects:
     def stat(self, name: str) -> Stat | None:
         try:
             info = os.stat(self.storage.path(name))
-        except (FileNotFoundError, NotADirectoryError):
-            return None
         except OSError as exc:
+            if exc.errno in NO_OBJECT_THERE:
+                return None
             raise StorageFailed() from exc
         if not S_ISREG(info.st_mode):
             return None
@@ -107,10 +119,20 @@ class FileObjects:
         for name in names:
             try:
                 os.remove(self.storage.path(name))
-            except FileNotFoundError:
-                continue
             except OSError as exc:
+                if exc.errno in NO_OBJECT_THERE:
+                    continue
                 raise StorageFailed(f"could not delete {name}") from exc
+
+
+def _folder_for(path: str) -> str:
+    """Create the folder a file will go in; a file of that name is ENOTDIR, as for any deeper one."""
+    folder = os.path.dirname(path)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except FileExistsError:  # makedirs says "exists" when a file holds the folder's own name
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), folder) from None
+    return folder
 
 
 class StorageObjects:

@@ -1,8 +1,9 @@
 """S3 objects through django-storages' S3Storage and its boto3 client.
 
-botocore's errors are translated here, once: missing key → None (the caller decides 404),
-access denied → 502, unreachable or 5xx after botocore's `standard` retries → 502,
-timeouts → 504. The messages say what failed, never which bucket or endpoint.
+botocore's errors are translated here, once: missing key → None (the caller decides 404), a key
+longer than S3 allows → None on read and Unstorable on write (404, not a fault), access denied →
+502, unreachable or 5xx after botocore's `standard` retries → 502, timeouts → 504. The messages
+say what failed, never which bucket or endpoint.
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ from botocore.exceptions import (
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
-from resizer.core.errors import DeadlineExceeded, ResizerError, StorageFailed
+from resizer.core.errors import DeadlineExceeded, ResizerError, StorageFailed, Unstorable
 from resizer.stores.base import Stat, too_large
 
 log = logging.getLogger(__name__)
 
 DELETE_BATCH = 1000  # the most keys one DeleteObjects request may name
 MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
+# S3 keys are at most 1,024 bytes: a rendition's name (its original's key and a few options) can be
+# longer. No object can be there, so a read finds none and a write cannot store it (not a 502).
+TOO_LONG = "KeyTooLongError"
 STORED_ALREADY = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict"})
 DENIED = frozenset({"AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled"})
 
@@ -55,7 +59,7 @@ def _code(exc: Exception) -> str:
 
 
 def is_missing(exc: Exception) -> bool:
-    return _code(exc) in MISSING
+    return _code(exc) in MISSING or _code(exc) == TOO_LONG
 
 
 def is_stored_already(exc: Exception) -> bool:
@@ -139,6 +143,8 @@ class S3Objects:
             if is_stored_already(exc):
                 log.info("rendition %r was stored first by another writer", name)
                 return
+            if _code(exc) == TOO_LONG:
+                raise Unstorable() from exc
             log.warning("s3 write of %r failed: %s", name, exc)
             raise translate(exc, "write", self.bucket) from exc
 

@@ -79,7 +79,7 @@ class Server:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def request(
-        self, method: str, path: str, headers: dict[str, str] | None = None, timeout: float = 30, body: bytes = b""
+        self, method: str, path: str, headers: Headers | None = None, timeout: float = 30, body: bytes = b""
     ) -> Response:
         return request(self.port, method, path, headers, timeout, body)
 
@@ -87,13 +87,16 @@ class Server:
         return self.request("GET", path, {k.replace("_", "-"): v for k, v in headers.items()})
 
 
+Headers = dict[str, str] | list[tuple[str, str]]  # a list may name a field twice
+
+
 def request(
-    port: int, method: str, path: str, headers: dict[str, str] | None = None, timeout: float = 30, body: bytes = b""
+    port: int, method: str, path: str, headers: Headers | None = None, timeout: float = 30, body: bytes = b""
 ) -> Response:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         connection.putrequest(method, path, skip_accept_encoding=True)
-        for name, value in (headers or {}).items():
+        for name, value in headers.items() if isinstance(headers, dict) else headers or []:
             connection.putheader(name, value)
         connection.endheaders(body or None)
         answer = connection.getresponse()

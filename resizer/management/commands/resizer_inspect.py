@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from resizer.conf import config
 from resizer.core.errors import ResizerError
 from resizer.core.naming import rendition_name
-from resizer.core.spec import DEFAULTS, MEDIA_PREFIX, ParsedURL, decode_path
+from resizer.core.spec import DEFAULTS, MEDIA_PREFIX, ParsedURL
 from resizer.links import url_for
 from resizer.server import headers
 from resizer.server.headers import AUTO_OUTPUTS
@@ -40,7 +40,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         settings = config()
         try:
-            parsed = settings.grammar.parse(decode_path(media_part(options["url"])))
+            parsed = settings.grammar.parse_request(media_part(options["url"]))
         except ResizerError as exc:
             raise CommandError(f"not a rendition URL ({exc.status}): {exc.message}") from None
         self.show_spec(parsed)
@@ -59,7 +59,8 @@ class Command(BaseCommand):
             value = getattr(spec, field.name)
             if field.name != "key" and value != DEFAULTS[field.name]:
                 self.line(field.name, value)
-        self.line("canonical", "yes" if parsed.canonical else "no (answered 301 to the canonical URL)")
+        canonical = config().policy.served(parsed).canonical  # spelled as the builder writes it
+        self.line("canonical", "yes" if canonical else "no (answered 301 to the canonical URL)")
         self.line("canonical URL", url_for(spec))
 
     def verdict(self, parsed: ParsedURL) -> str | None:
@@ -76,7 +77,8 @@ class Command(BaseCommand):
         except ResizerError as exc:
             self.line("answer", f"{exc.status} {exc.message}")
             return f"the service answers {exc.status}: {exc.message}"
-        self.line("answer", "200 when the original exists" if parsed.canonical else f"301 to {parsed.canonical_url}")
+        served = policy.served(parsed)
+        self.line("answer", "200 when the original exists" if served.canonical else f"301 to {served.canonical_url}")
         return None
 
     def show_storage(self, parsed: ParsedURL) -> None:
