@@ -1,4 +1,4 @@
-"""Peak memory follows configuration, not traffic: the README's formula, checked against a measurement."""
+"""Peak memory follows configuration, not traffic: docs/operations.md's formula, checked against a measurement."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ OUTPUT_CANVAS = 4096 * 4096 * BYTES_PER_PIXEL  # RESIZER_MAX_DIMENSION² at its 
 
 
 def bound_mib() -> float:
-    """README, "Capacity and memory": (R + Q) × S + R × (P × 4 B + O), above the idle process."""
+    """docs/operations.md, "Capacity and memory": (R + Q) × S + R × (P × 4 B + O), above the idle process."""
     originals = (RENDER_WORKERS + QUEUE_LIMIT) * MAX_SOURCE_BYTES
     pixels = RENDER_WORKERS * (MAX_SOURCE_PIXELS * BYTES_PER_PIXEL + OUTPUT_CANVAS)
     return (originals + pixels) / MIB

@@ -1,4 +1,4 @@
-"""Many replicas, one bucket, a CDN in front: the production shape (README "Production"), on loopback.
+"""Many replicas, one bucket, a CDN in front: the production shape (docs/deployment.md), on loopback.
 
 Three uvicorn processes share one SeaweedFS; nginx stands in for the CDN (tests/support/nginx.py):
 a proxy cache keyed as docs/cdn.md keys CloudFront, round-robin over the replicas, retrying a

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The example site's manage.py (see ../README.md)."""
+"""The example site's manage.py (see README.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""A Django site that uses resizer as a reusable app: this is all it takes (see the README,
-"Use it from your Django site"). EXAMPLE_DATA_DIR, RESIZER_BASE_URL and RESIZER_SIGNING_KEY come
+"""A Django site that uses resizer as a reusable app: this is all it takes (see the repository's
+docs/django.md). EXAMPLE_DATA_DIR, RESIZER_BASE_URL and RESIZER_SIGNING_KEY come
 from the environment here only so that the tests can point the site at a resizer they start.
 """
 
