@@ -122,8 +122,8 @@ def image(
     return Reply(200, _common(headers), b"" if head else body)
 
 
-def redirect(location: str) -> Reply:
-    return _text(301, f"moved to {echo(location)}", {"Location": location})
+def redirect(location: str, head: bool = False) -> Reply:
+    return _text(301, f"moved to {echo(location)}", {"Location": location}, head)
 
 
 def error(exc: ResizerError, head: bool = False) -> Reply:

@@ -77,6 +77,12 @@ class Service:
             return headers.error(exc, head)
         except TimeoutError:
             return headers.error(DeadlineExceeded(), head)
+        except Exception:
+            # Our own bug: answered here, once, with the contract's headers (no-store, nosniff, one
+            # short line) and logged with its traceback, never uvicorn's bare 500 nor a 422 that
+            # blames the original. The request is still recorded (metrics, access line).
+            log.exception("unexpected error answering %s %s", method, trace.path[:200])
+            return headers.error(ResizerError(), head)
 
     async def _respond(
         self, path: bytes | str, accept: str | None, if_none_match: str | None, head: bool, trace: Trace
@@ -90,7 +96,7 @@ class Service:
         policy.check(parsed)
         parsed = policy.served(parsed)
         if not parsed.canonical:
-            return headers.redirect(parsed.canonical_url)
+            return headers.redirect(parsed.canonical_url, head)
         spec = parsed.spec
         output = headers.accepted_format(accept) if spec.format == "auto" else spec.format
         name = rendition_name(self.grammar, spec, output)
