@@ -7,6 +7,7 @@ resizer[heif]`); only then does the decoder allow-list name HEIF. It is never an
 from __future__ import annotations
 
 import logging
+from functools import cache
 
 log = logging.getLogger(__name__)
 
@@ -24,17 +25,20 @@ ALPHA_FORMATS = frozenset({"png", "webp", "avif", "gif"})
 ANIMATED_FORMATS = frozenset({"gif", "webp", "avif"})
 
 
-def _decoders() -> tuple[str, ...]:
-    """Passed to Image.open(formats=…): no other decoder ever sees the bytes. JPEG covers MPO."""
-    decoders = ("JPEG", "PNG", "GIF", "WEBP", "AVIF")
+@cache
+def decoders() -> tuple[str, ...]:
+    """Passed to Image.open(formats=…): no other decoder ever sees the bytes. JPEG covers MPO.
+
+    HEIF joins when pillow-heif is installed, which takes registering its plugin with Pillow, a
+    process-wide change: made here, at the first decode (or the service's bootstrap), so that
+    importing the app into a host site leaves that site's Pillow as it was.
+    """
+    found = ("JPEG", "PNG", "GIF", "WEBP", "AVIF")
     try:
         import pillow_heif
     except ImportError:
-        return decoders
+        return found
     # Only HEIF: Pillow's own AVIF plugin stays the AVIF decoder.
     pillow_heif.register_heif_opener()
     log.debug("pillow-heif %s registered: HEIF originals are decoded", pillow_heif.__version__)
-    return (*decoders, "HEIF")
-
-
-DECODERS = _decoders()
+    return (*found, "HEIF")
