@@ -8,7 +8,6 @@ Once per Django LTS release the app supports (4.2 and 5.2), each in a venv of it
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -16,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -169,8 +169,13 @@ def run_site(site: Site, block: str) -> str:
     try:
         deadline = time.monotonic() + 60
         while True:
-            with contextlib.suppress(OSError):
+            try:
                 status, body = get(f"http://127.0.0.1:{port}/", timeout=5)
+            except urllib.error.HTTPError as exc:
+                raise AssertionError(f"runserver answered {exc.code}: {exc.read()[-3000:]!r}") from None
+            except OSError:  # not listening yet
+                pass
+            else:
                 assert status == 200
                 return body.decode()
             assert process.poll() is None, process.stderr.read().decode()[-3000:]
@@ -267,14 +272,19 @@ def test_a_site_built_from_the_django_guide_serves_its_pages_through_resizer(
     avif_320 = srcset(avif.attrs["srcset"])[0][0]
     assert re.fullmatch(re.escape(server.base) + r"/media/s_[\w-]+/w_320/f_avif/photos/cat\.jpg", avif_320)
     placeholder = re.search(r'url\("([^"]+)"\)', picture.attrs["style"])[1]
-    urls = {url: width for element in (avif, webp, picture) for url, width in srcset(element.attrs["srcset"])}
-    urls |= {picture.attrs["src"]: 600, placeholder: 32, thumbnail.attrs["src"]: 200}
-    for url, width in urls.items():
+    urls = {
+        url: (width, fmt)
+        for element, fmt in ((avif, "AVIF"), (webp, "WEBP"), (picture, "JPEG"))
+        for url, width in srcset(element.attrs["srcset"])
+    }
+    urls |= {picture.attrs["src"]: (600, "JPEG"), placeholder: (32, "JPEG"), thumbnail.attrs["src"]: (200, "JPEG")}
+    assert len(urls) == 8  # 2 per format (the <img> src is its 600w), the placeholder, the thumbnail
+    for url, (width, fmt) in urls.items():
         assert url.startswith(server.base + "/media/s_"), url
         answer = server.get(urlsplit(url).path)
         assert answer.status == 200, (url, answer.status)
         image = decode(answer.body)
-        assert image.width == width, url
+        assert (image.width, image.format) == (width, fmt), url
         if width == 600:  # upright, as the EXIF orientation says
             assert image.size == (600, 900), url
     assert decode(server.get(urlsplit(thumbnail.attrs["src"]).path).body).size == (200, 200)
@@ -296,6 +306,7 @@ def test_a_site_built_from_the_django_guide_serves_its_pages_through_resizer(
         env=site.env,
         cwd=site.root,
     )
+    assert bare.returncode == 0, bare.stderr
     assert state["pillow"] == json.loads(bare.stdout)
     assert state["pillow"][0] == 89478485  # Image.MAX_IMAGE_PIXELS: Pillow's default
 
