@@ -22,7 +22,7 @@ M_ARENA_MAX = -8  # from glibc's malloc.h
 def bootstrap(*, server: bool) -> None:
     """`server`: also the run directory the workers share (Prometheus samples, shared originals)."""
     from resizer.conf import config  # after the run directory: config() builds the originals cache
-    from resizer.imaging import limits
+    from resizer.imaging import decoders, limits
 
     try:
         _data_dir()
@@ -30,6 +30,7 @@ def bootstrap(*, server: bool) -> None:
             cap_arenas()
             _run_dir()
         limits.apply(config().limits)
+        decoders.allowed()  # pillow-heif's plugin, when installed: registered before the first request
     except ImproperlyConfigured as exc:
         sys.exit(f"resizer: bad setting {exc}")
 

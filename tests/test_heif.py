@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from PIL import Image
 
-from resizer.core import formats
 from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
-from resizer.imaging import pipeline
+from resizer.imaging import decoders, pipeline
 from tests.support.images import close, decode, encode, quadrants
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
@@ -16,7 +15,7 @@ RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 def test_heif_is_on_the_decoder_allow_list_when_installed() -> None:
     import pillow_heif  # noqa: F401 - the test extra installs it; without it HEIF stays refused
 
-    assert "HEIF" in formats.DECODERS
+    assert "HEIF" in decoders.allowed()
 
 
 def test_heic_original_is_served_as_jpeg_by_default() -> None:

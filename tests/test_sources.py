@@ -86,6 +86,20 @@ def test_setting_up_the_app_alone_leaves_pillow_as_it_was() -> None:
     assert limits_after("") == ["89478485", "False", str(1 << 20), str(64 << 20), "default"]
 
 
+def test_the_apps_modules_register_no_plugin_with_pillow_on_import() -> None:
+    # pillow-heif is installed here (the heif extra): a host site importing the field, the tags or
+    # warm_on_save still opens exactly the formats its own Pillow opened before.
+    modules = "resizer.fields, resizer.templatetags.resizer, resizer.signals, resizer.jinja2, resizer.markup"
+    setup = f"from PIL import Image\nImage.init()\nbefore = set(Image.OPEN)\nimport pillow_heif, {modules}"
+    added = "print(sorted(set(Image.OPEN) - before))"
+    assert limits_after(f"{setup}\n{added}")[0] == "[]"
+    # The process that renders registers it: the service's bootstrap.
+    assert (
+        limits_after(f"{setup}\nfrom settings.bootstrap import bootstrap\nbootstrap(server=False)\n{added}")[0]
+        == "['HEIF']"
+    )
+
+
 @pytest.mark.parametrize(
     ("fmt", "plugin"),
     [

@@ -1,14 +1,10 @@
 """Which formats we decode and encode, and what they are called on the wire.
 
-HEIC/HEIF originals are decoded through pillow-heif when it is installed (`pip install
-resizer[heif]`); only then does the decoder allow-list name HEIF. It is never an output format.
+HEIC/HEIF originals are decoded through pillow-heif when it is installed (the `heif` extra);
+imaging/decoders.py then adds HEIF to the decoder allow-list. It is never an output format.
 """
 
 from __future__ import annotations
-
-import logging
-
-log = logging.getLogger(__name__)
 
 CONTENT_TYPES = {
     "jpg": "image/jpeg",
@@ -22,19 +18,3 @@ JPEG_FAMILY = frozenset({"JPEG", "MPO"})  # Pillow's names for a JPEG original (
 OWN_FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "AVIF": "avif", "GIF": "gif"}
 ALPHA_FORMATS = frozenset({"png", "webp", "avif", "gif"})
 ANIMATED_FORMATS = frozenset({"gif", "webp", "avif"})
-
-
-def _decoders() -> tuple[str, ...]:
-    """Passed to Image.open(formats=…): no other decoder ever sees the bytes. JPEG covers MPO."""
-    decoders = ("JPEG", "PNG", "GIF", "WEBP", "AVIF")
-    try:
-        import pillow_heif
-    except ImportError:
-        return decoders
-    # Only HEIF: Pillow's own AVIF plugin stays the AVIF decoder.
-    pillow_heif.register_heif_opener()
-    log.debug("pillow-heif %s registered: HEIF originals are decoded", pillow_heif.__version__)
-    return (*decoders, "HEIF")
-
-
-DECODERS = _decoders()

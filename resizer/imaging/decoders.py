@@ -13,6 +13,7 @@ import contextlib
 import logging
 import struct
 from collections.abc import Iterator
+from functools import cache
 
 from PIL import Image
 
@@ -50,3 +51,22 @@ def orientation(image: Image.Image) -> int:
         log.info("unreadable EXIF ignored: %s: %s", type(exc).__name__, exc)
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+@cache
+def allowed() -> tuple[str, ...]:
+    """Passed to Image.open(formats=…): no other decoder ever sees the bytes. JPEG covers MPO.
+
+    HEIF joins when pillow-heif is installed, which takes registering its plugin with Pillow, a
+    process-wide change: made here, at the first decode (or the service's bootstrap), so that
+    importing the app into a host site leaves that site's Pillow as it was.
+    """
+    found = ("JPEG", "PNG", "GIF", "WEBP", "AVIF")
+    try:
+        import pillow_heif
+    except ImportError:
+        return found
+    # Only HEIF: Pillow's own AVIF plugin stays the AVIF decoder.
+    pillow_heif.register_heif_opener()
+    log.debug("pillow-heif %s registered: HEIF originals are decoded", pillow_heif.__version__)
+    return (*found, "HEIF")

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps
 
 from resizer.core.errors import Unprocessable
-from resizer.core.formats import ALPHA_FORMATS, CONTENT_TYPES, DECODERS, JPEG_FAMILY, OWN_FORMATS
+from resizer.core.formats import ALPHA_FORMATS, CONTENT_TYPES, JPEG_FAMILY, OWN_FORMATS
 from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
 from resizer.imaging import animation, colour, encoders, geometry, smartcrop
 from resizer.imaging.colour import has_alpha
-from resizer.imaging.decoders import decoding, orientation
+from resizer.imaging.decoders import allowed, decoding, orientation
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits)
 
 def open_image(data: bytes, limits: Limits) -> Image.Image:
     """Open from the header only, refusing other decoders and oversized sources."""
-    image = Image.open(io.BytesIO(data), formats=DECODERS)
+    image = Image.open(io.BytesIO(data), formats=allowed())
     width, height = image.size
     if width * height > limits.max_source_pixels:
         raise Unprocessable(f"the original has {width * height} pixels; the limit is {limits.max_source_pixels}")
