@@ -182,3 +182,12 @@ def test_the_docs_settings_table_is_the_declared_one() -> None:
     start, end = "<!-- settings table: python -m resizer.core.config -->\n", "\n<!-- end of settings table -->"
     assert operations.split(start)[1].split(end)[0] == table()
     assert len(SETTINGS) == len({s.name for s in SETTINGS})
+
+
+def test_no_repr_shows_a_signing_key() -> None:
+    from resizer.conf import config
+
+    with override_settings(RESIZER_SIGNING_KEYS=[SECRET, "older-" + SECRET]):
+        settings = config()
+        assert len(settings.policy.signing_keys) == 2
+        assert SECRET not in repr(settings) and SECRET not in repr(settings.policy)

@@ -8,10 +8,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from resizer.core.errors import BadRequest, Forbidden
 from resizer.core.spec import ParsedURL
+
+_SIGNATURE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 PRESETS_ONLY_OPTIONS = frozenset({"s", "p", "v"})
 
@@ -31,7 +34,7 @@ class Limits:
 
 @dataclass(frozen=True)
 class Policy:
-    signing_keys: tuple[bytes, ...] = ()
+    signing_keys: tuple[bytes, ...] = field(default=(), repr=False)  # secrets: never in a repr or a log
     widths: frozenset[int] | None = None
     presets_only: bool = False
 
@@ -60,6 +63,8 @@ class Policy:
             return
         if parsed.signature is None:
             raise Forbidden("missing signature")
+        if not _SIGNATURE.fullmatch(parsed.signature):
+            raise Forbidden("malformed signature: expected s_ and 43 base64url characters")
         if not self.verify(parsed.path, parsed.signature):
             raise Forbidden("invalid signature")
 
