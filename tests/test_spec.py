@@ -55,6 +55,10 @@ ROUND_TRIP = [
     ("photos/w_400/cat.jpg", RenditionSpec("photos/w_400/cat.jpg")),
     ("caf\u00e9/\u732b.jpg", RenditionSpec("caf\u00e9/\u732b.jpg")),
     ("a b/c+d%e.jpg", RenditionSpec("a b/c+d%e.jpg")),
+    # …but not where the format is the original's or the browser's choice: q_78 differs there.
+    ("q_78/cat.png", RenditionSpec("cat.png", quality=78)),
+    ("q_78/f_auto/cat.jpg", RenditionSpec("cat.jpg", quality=78, format="auto")),
+    ("q_78/f_webp/cat.jpg", RenditionSpec("cat.jpg", quality=78, format="webp")),
 ]
 
 
@@ -83,6 +87,10 @@ NON_CANONICAL = [
     ("_/cat.jpg", "cat.jpg"),
     ("f_webp/p_thumb/cat.jpg", "p_thumb/f_webp/cat.jpg"),
     ("v_1/w_400/cat.jpg", "w_400/v_1/cat.jpg"),
+    # q_ at the encoder's default of an explicit format is the rendition without it.
+    ("w_400/q_78/f_jpg/cat.jpg", "w_400/f_jpg/cat.jpg"),
+    ("q_80/f_webp/cat.jpg", "f_webp/cat.jpg"),
+    ("q_55/f_avif/cat.png", "f_avif/cat.png"),
 ]
 
 

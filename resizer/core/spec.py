@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from urllib.parse import quote, unquote, unquote_to_bytes
 
 from resizer.core.errors import BadRequest, echo
+from resizer.core.formats import DEFAULT_QUALITY
 
 MEDIA_PREFIX = "/media/"  # where the service answers; the rest of a request path is the spec
 CROPS = ("fit", "fill", "pad")
@@ -49,6 +50,11 @@ class RenditionSpec:
     format: str | None = None
     version: str | None = None
     preset: str | None = None  # the name written in the URL; its options are already applied
+
+    def __post_init__(self) -> None:
+        # q_ at the encoder's default for an explicit format is the same rendition as no q_.
+        if self.quality is not None and self.quality == DEFAULT_QUALITY.get(self.format or ""):
+            object.__setattr__(self, "quality", None)
 
     @property
     def target(self) -> tuple[int | None, int | None]:
@@ -284,6 +290,8 @@ class Grammar:
         _, values, rest = self._read_options(path.strip("/").split("/"))
         if rest or "preset" in values or not values:
             raise ValueError(f"preset {name!r}: expected options only, like w_200/h_200/c_fill")
+        if "quality" in values and values["quality"] == DEFAULT_QUALITY.get(values.get("format") or ""):
+            values.pop("quality")  # as RenditionSpec drops it
         return values
 
     # -- build ------------------------------------------------------------------------------

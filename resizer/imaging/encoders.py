@@ -10,9 +10,8 @@ import io
 
 from PIL import Image, ImageChops
 
-# The same picture quality in every format (median SSIM ≈0.957–0.960 on the benchmark set, at or
-# above libjpeg's own q80, the peers' default), so f_auto changes the bytes, not the look.
-DEFAULT_QUALITY = {"jpg": 78, "webp": 80, "avif": 55}
+from resizer.core.formats import DEFAULT_QUALITY
+
 # Below this JPEG quality 4:2:0 chroma costs nothing visible and saves 8–18 %; from it the user
 # asked for fidelity, and halved chroma shows on red edges and small coloured text.
 FULL_CHROMA_FROM = 90
