@@ -248,16 +248,20 @@ def test_inspect_tells_spec_signature_storage_and_headers(s3: SeaweedFS, key_pre
     url = resizer.image_url(key, w=60)
     out, _, failed = run("resizer_inspect", url)
     assert failed is None
-    assert fields(out)[:6] == [
+    assert fields(out)[:5] == [
         ("key", key),
         ("width", "60"),
         ("canonical", "yes"),
         ("canonical URL", url),
         ("signature", "valid"),
-        ("answer", "200 when the original exists"),
     ]
     assert ("original", f"{key} (stored, {len(jpeg((300, 200)))} bytes)") in fields(out)
-    assert fields(out)[-1] == ("rendition", f"{key}/w_60.jpg (not stored)")
+    assert fields(out)[-2:] == [("rendition", f"{key}/w_60.jpg (not stored)"), ("answer", "200, rendered on request")]
+
+    missing = resizer.image_url(f"{key_prefix}/missing.jpg", w=60)
+    out, _, failed = run("resizer_inspect", missing)
+    assert fields(out)[-1] == ("answer", "404 no such original")
+    assert str(failed) == "the service answers 404: no such original"
 
     run("resizer_warm", key, "--widths", "60")
     out, _, _ = run("resizer_inspect", f"https://cdn.example.com{url}?ignored=1")
@@ -271,6 +275,7 @@ def test_inspect_tells_spec_signature_storage_and_headers(s3: SeaweedFS, key_pre
         ("Cache-Control", "public, max-age=31536000"),
     ]:
         assert expected in rendition, out
+    assert fields(out)[-1] == ("answer", "200 from the stored rendition")
 
     out, _, failed = run("resizer_inspect", url.replace("/w_60/", "/w_61/"))
     assert ("signature", "INVALID") in fields(out) and "the service answers 403: invalid signature" in str(failed)

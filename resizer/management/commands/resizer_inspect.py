@@ -31,7 +31,7 @@ class Command(BaseCommand):
         "Show what resizer makes of a URL (https://cdn…/media/…, /media/…, or the part after /media/): "
         "the parsed spec, the canonical URL, whether the signature is valid, the storage keys, and whether "
         "each rendition is stored, with its size and the headers it is served with. Exits non-zero when "
-        "the URL would not be served (400 or 403)."
+        "the URL would not be served (400, 403, or 404 when neither the original nor a rendition is stored)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -45,7 +45,14 @@ class Command(BaseCommand):
             raise CommandError(f"not a rendition URL ({exc.status}): {exc.message}") from None
         self.show_spec(parsed)
         verdict = self.verdict(parsed)
-        self.show_storage(parsed)
+        has_original, has_rendition = self.show_storage(parsed)
+        if verdict is None and not config().policy.served(parsed).canonical:
+            return  # the 301 was told
+        if verdict is None and not (has_original or has_rendition):
+            verdict = "the service answers 404: no such original"
+            self.line("answer", "404 no such original")
+        elif verdict is None:
+            self.line("answer", "200 from the stored rendition" if has_rendition else "200, rendered on request")
         if verdict:
             raise CommandError(verdict)
 
@@ -78,12 +85,15 @@ class Command(BaseCommand):
             self.line("answer", f"{exc.status} {exc.message}")
             return f"the service answers {exc.status}: {exc.message}"
         served = policy.served(parsed)
-        self.line("answer", "200 when the original exists" if served.canonical else f"301 to {served.canonical_url}")
+        if not served.canonical:
+            self.line("answer", f"301 to {served.canonical_url}")
         return None
 
-    def show_storage(self, parsed: ParsedURL) -> None:
+    def show_storage(self, parsed: ParsedURL) -> tuple[bool, bool]:
+        """Whether the original and (any of) the renditions are stored."""
         spec, grammar = parsed.spec, config().grammar
-        self.show_object("original", originals(), spec.key)
+        has_original = self.show_object("original", originals(), spec.key) is not None
+        has_rendition = False
         stored = renditions()
         outputs = AUTO_OUTPUTS if spec.format == "auto" else (spec.format,)
         for output in outputs:
@@ -91,11 +101,14 @@ class Command(BaseCommand):
             label = f"rendition ({output or 'default'})" if spec.format == "auto" else "rendition"
             body = self.show_object(label, stored, name, read=True)
             if body is not None:
+                has_rendition = True
                 reply = headers.image(body, immutable=spec.version is not None, vary=spec.format == "auto")
                 for header, value in reply.headers.items():
                     self.line(f"  {header}", value)
+        return has_original, has_rendition
 
     def show_object(self, label: str, objects: Objects, name: str, read: bool = False) -> bytes | None:
+        """Prints what the store has at `name`; its bytes when `read`, b"" when only found."""
         try:
             found = objects.stat(name)
         except ResizerError as exc:
@@ -107,4 +120,4 @@ class Command(BaseCommand):
         self.line(label, f"{name} (stored, {found.size} bytes)")
         for header, value in found.metadata.items():
             self.line(f"  stored {header}", value)
-        return objects.read(name) if read else None
+        return objects.read(name) if read else b""
