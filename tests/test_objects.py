@@ -45,6 +45,18 @@ def test_list_stat_and_delete(objects: Objects) -> None:
     assert sorted(objects.list("")) == sorted(NAMES[2:])
 
 
+def test_a_filesystem_purge_leaves_no_empty_folder_behind(tmp_path: Path) -> None:
+    root = tmp_path / "renditions"
+    objects = FileObjects(FileSystemStorage(location=str(root)))
+    for name in NAMES:
+        objects.write(name, b"x", "image/jpeg", "public")
+    objects.delete(["z/a.jpg/w_1.jpg", "ab.jpg/w_1.jpg", "a.jpg/w_1.jpg"])
+    folders = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_dir())
+    assert folders == ["a.jpg", "a.jpg/b.jpg"]  # z/a.jpg, z and ab.jpg went; a.jpg still holds w_2
+    objects.delete(["a.jpg/w_2.jpg", "a.jpg/b.jpg/w_1.jpg"])
+    assert root.is_dir() and list(root.iterdir()) == []  # the storage's own root stays
+
+
 def test_filesystem_listing_skips_writes_in_flight(tmp_path: Path) -> None:
     storage = FileSystemStorage(location=tmp_path)
     storage.save("k.jpg/.tmp-abc", ContentFile(b"partial"))

@@ -117,12 +117,26 @@ class FileObjects:
 
     def delete(self, names: list[str]) -> None:
         for name in names:
+            path = self.storage.path(name)
             try:
-                os.remove(self.storage.path(name))
+                os.remove(path)
             except OSError as exc:
                 if exc.errno in NO_OBJECT_THERE:
                     continue
                 raise StorageFailed(f"could not delete {name}") from exc
+            self._prune(os.path.dirname(path))
+
+    def _prune(self, folder: str) -> None:
+        """Remove the folders the delete left empty, up to the storage's root (as S3 has no empty
+        folders to leave). A folder a writer fills meanwhile stays; a writer whose new folder goes
+        first stores nothing, and its request still answers with the image."""
+        root = os.path.abspath(self.storage.location)
+        while os.path.abspath(folder).startswith(root + os.sep):
+            try:
+                os.rmdir(folder)
+            except OSError:  # not empty (or gone): the folders above are not empty either
+                return
+            folder = os.path.dirname(folder)
 
 
 def _folder_for(path: str) -> str:
