@@ -11,8 +11,8 @@ from typing import Any
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from resizer.core.formats import ALIASES
 from resizer.core.formats import CONTENT_TYPES as TYPES
-from resizer.core.spec import FORMAT_ALIASES
 from resizer.links import Candidate, candidates, known_size, make_spec, srcset, url_for
 
 # The placeholder: a rendition this narrow at this quality is a few hundred bytes; the browser
@@ -26,7 +26,7 @@ IMG_ATTRIBUTES = ("class", "id", "title", "fetchpriority")
 def parse_formats(formats: Any) -> list[str]:
     """`"avif,webp"` or a list; `auto` has no place here: each <source> names its type."""
     items = formats.split(",") if isinstance(formats, str) else list(formats or ())
-    found = [FORMAT_ALIASES.get(item.strip(), item.strip()) for item in items if item.strip()]
+    found = [ALIASES.get(item.strip(), item.strip()) for item in items if item.strip()]
     unknown = [item for item in found if item not in TYPES]
     if unknown:
         raise ValueError(f"formats: {unknown[0]!r} is not one of {', '.join(TYPES)}")

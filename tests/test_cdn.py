@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from resizer.server.headers import accepted_format
+from resizer.core.formats import accepted
 from tests.support.deploy import ROOT, cloudformation, final_stage, instruction, manifest, option
 from tests.support.nginx import check_config
 
@@ -124,7 +124,7 @@ def test_the_accept_function_keeps_the_format_the_origin_would_pick(normalised: 
     accept = ACCEPTS[index]
     assert normalised[index] in ("image/avif", "image/webp", "*/*")  # three cache variants, not one per browser
     combined = ", ".join(accept) if isinstance(accept, list) else accept  # as the origin combines them
-    assert accepted_format(normalised[index]) == accepted_format(combined)
+    assert accepted(normalised[index]) == accepted(combined)
 
 
 def statements(resource: str) -> list[dict]:

@@ -6,12 +6,10 @@ purged; the name carries the canonical options and the resolved output format.
 
 from __future__ import annotations
 
+from resizer.core import formats
 from resizer.core.spec import SEPARATOR, Grammar, RenditionSpec
 
 OPTIMIZED = "optimized"  # the rendition name of a URL without options
-
-
-NAMED_FORMATS = {"jpg": "jpg", "jpeg": "jpg", "jpe": "jpg", "png": "png", "webp": "webp", "avif": "avif", "gif": "gif"}
 
 
 def rendition_name(grammar: Grammar, spec: RenditionSpec, output: str | None) -> str:
@@ -26,12 +24,7 @@ def rendition_name(grammar: Grammar, spec: RenditionSpec, output: str | None) ->
     named = [part for part in grammar.option_parts(spec.expanded) if not part.startswith("f_")]
     if output is not None:
         named.append(f"f_{output}")
-    return f"{spec.key}/{','.join(named) or OPTIMIZED}.{output or format_for_name(spec.key)}"
-
-
-def format_for_name(key: str) -> str:
-    extension = key.rsplit("/", 1)[-1].rpartition(".")[2].lower()
-    return NAMED_FORMATS.get(extension, "jpg")
+    return f"{spec.key}/{','.join(named) or OPTIMIZED}.{output or formats.for_extension(spec.key)}"
 
 
 def spec_of(grammar: Grammar, name: str) -> RenditionSpec:

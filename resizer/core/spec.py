@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from urllib.parse import quote, unquote, unquote_to_bytes
 
 from resizer.core.errors import BadRequest, echo
-from resizer.core.formats import DEFAULT_QUALITY
+from resizer.core.formats import ALIASES, DEFAULT_QUALITY, OUTPUTS
 
 MEDIA_PREFIX = "/media/"  # where the service answers; the rest of a request path is the spec
 CROPS = ("fit", "fill", "pad")
@@ -21,8 +21,7 @@ GRAVITIES = (
     "center", "north", "northeast", "east", "southeast",
     "south", "southwest", "west", "northwest", "auto",
 )  # fmt: skip
-FORMATS = ("jpg", "png", "webp", "avif", "gif", "auto")
-FORMAT_ALIASES = {"jpeg": "jpg"}
+FORMATS = (*OUTPUTS, "auto")
 SEPARATOR = "_"
 MAX_KEY_BYTES = 1024
 ONE = Decimal(1)
@@ -208,7 +207,7 @@ class Grammar:
                 _Option("bg", "background", _background),
                 _Option("dpr", "dpr", _dpr, _format_dpr),
                 _Option("q", "quality", _integer("q", 1, 100)),
-                _Option("f", "format", _choice("f", FORMATS, FORMAT_ALIASES)),
+                _Option("f", "format", _choice("f", FORMATS, ALIASES)),
                 _Option("v", "version", _version),
             )
         }

@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 
 import boto3
 
+from resizer.core.formats import AUTO_OUTPUTS
 from resizer.core.naming import spec_of
 from resizer.core.policy import sign
 from resizer.core.spec import RenditionSpec, media_request_path
 from resizer.server.config import Config
-from resizer.server.headers import AUTO_OUTPUTS
 from resizer.stores.base import Objects
 
 # CloudFront accepts at most 3,000 file paths in invalidations in progress per distribution.

@@ -13,11 +13,12 @@ from typing import Any
 
 from django.apps import apps
 
+from resizer.core.formats import OUTPUTS
 from resizer.core.spec import Grammar, RenditionSpec
 from resizer.server.service import Service
 
 DEFAULT_FORMAT = "default"  # the original's own format, as a URL without f_ gives
-FORMATS = ("jpg", "png", "webp", "avif", "gif", DEFAULT_FORMAT)
+FORMATS = (*OUTPUTS, DEFAULT_FORMAT)
 # f_auto is not one rendition but whichever the browser's Accept picks: warm each it may pick.
 AUTO = ("avif", "webp", DEFAULT_FORMAT)
 

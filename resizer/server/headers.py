@@ -8,21 +8,14 @@ for 5xx so a passing fault is never cached; `immutable` only when the URL carrie
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 
+from resizer.core import formats
 from resizer.core.errors import ELLIPSIS, Overloaded, ResizerError, echo, printable
 
 YEAR = "public, max-age=31536000"
 ALLOW = "GET, HEAD"
 MAX_TEXT_BYTES = 200  # a text answer's whole body, newline included (docs/urls.md, "Statuses and headers")
-
-_SIGNATURES = (
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
 
 
 @dataclass
@@ -40,53 +33,6 @@ def cache_control(status: int, immutable: bool = False) -> str:
     if status == 405 or status >= 500:
         return "no-store"
     return "public, max-age=60"
-
-
-def content_type(body: bytes) -> str:
-    """The type of a rendition, read from its bytes (we only ever store our encoders' output)."""
-    for magic, kind in _SIGNATURES:
-        if body.startswith(magic):
-            return kind
-    if body[:4] == b"RIFF" and body[8:12] == b"WEBP":
-        return "image/webp"
-    if body[4:12] in (b"ftypavif", b"ftypavis"):
-        return "image/avif"
-    return "application/octet-stream"
-
-
-AUTO_OUTPUTS = ("avif", "webp", None)  # what accepted_format may answer: what f_auto may resolve to
-
-
-def accepted_format(accept: str | None) -> str | None:
-    """f_auto: AVIF if Accept names image/avif, else WebP if it names image/webp (`*/*` names
-    neither; a type with a weight of zero is not acceptable, RFC 9110 §12.5.1). `accept` is every
-    Accept field line of the request, combined as one list (§5.3)."""
-    named = set()
-    for item in (accept or "").lower().split(","):  # media types are case-insensitive (§8.3.1)
-        kind, *params = (part.strip() for part in item.split(";"))
-        if _acceptable(params):
-            named.add(kind)
-    if "image/avif" in named:
-        return "avif"
-    if "image/webp" in named:
-        return "webp"
-    return None
-
-
-# RFC 9110 §12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ).
-_QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
-
-
-def _acceptable(params: list[str]) -> bool:
-    """False when the range's weight is zero in any spelling (`q=0`, `q=0.`, `Q=0.000`), or is no
-    qvalue at all (`q=abc`, `q=2`): a weight we cannot read is not taken as a yes. Parameter names
-    are case-insensitive (§5.6.6); blanks around `=`, which the grammar does not allow, are forgiven."""
-    for param in params:
-        name, _, value = param.partition("=")
-        if name.strip() == "q":
-            value = value.strip()
-            return bool(_QVALUE.fullmatch(value)) and float(value) > 0
-    return True
 
 
 def etag(body: bytes) -> str:
@@ -118,7 +64,7 @@ def image(
         headers["Vary"] = "Accept"
     if matches(if_none_match, tag):
         return Reply(304, _common(headers))
-    headers = {"Content-Type": kind or content_type(body), "Content-Length": str(len(body)), **headers}
+    headers = {"Content-Type": kind or formats.sniff(body), "Content-Length": str(len(body)), **headers}
     return Reply(200, _common(headers), b"" if head else body)
 
 

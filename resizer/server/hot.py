@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from resizer.core import formats
 from resizer.server import headers
 
 
@@ -50,7 +51,7 @@ class HotCache:
         return entry
 
     def put(self, name: str, body: bytes) -> Entry:
-        entry = Entry(body, headers.etag(body), headers.content_type(body), self.clock() + self.ttl)
+        entry = Entry(body, headers.etag(body), formats.sniff(body), self.clock() + self.ttl)
         if len(body) > self.max_bytes // 8 or not self._asked_before(name):
             return entry  # one large rendition must not flush the hot set, nor one-off misses
         self._drop(name)

@@ -12,6 +12,7 @@ import functools
 import logging
 from typing import NamedTuple
 
+from resizer.core import formats
 from resizer.core.errors import DeadlineExceeded, ResizerError, StorageFailed
 from resizer.core.naming import rendition_name
 from resizer.core.spec import MEDIA_PREFIX, RenditionSpec
@@ -98,7 +99,7 @@ class Service:
         if not parsed.canonical:
             return headers.redirect(parsed.canonical_url, head)
         spec = parsed.spec
-        output = headers.accepted_format(accept) if spec.format == "auto" else spec.format
+        output = formats.accepted(accept) if spec.format == "auto" else spec.format
         name = rendition_name(self.grammar, spec, output)
         # One flight covers the lookup too: a request arriving just after a render finished
         # finds the stored rendition instead of rendering again.

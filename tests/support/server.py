@@ -52,6 +52,7 @@ class Server:
             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
         ]  # fmt: skip
         log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the process
+        offset = log.tell()
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -60,10 +61,17 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"uvicorn exited:\n{self.log()}")
             with contextlib.suppress(OSError):
-                if self.request("GET", "/healthz", timeout=2).status == 200:
+                if self.request("GET", "/healthz", timeout=2).status == 200 and self._started(offset):
                     return self
             time.sleep(0.1)
         raise RuntimeError(f"uvicorn did not start:\n{self.log()}")
+
+    def _started(self, offset: int) -> bool:
+        """Every worker, not just the first, has finished its start-up (a test that needs requests
+        spread over the workers must not begin while one of them is still importing)."""
+        with open(self.log_path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read().count(b"Application startup complete.") >= self.workers
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int | None:
         if self.process is None or self.process.poll() is not None:

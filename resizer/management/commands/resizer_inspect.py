@@ -9,11 +9,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from resizer.conf import config
 from resizer.core.errors import ResizerError
+from resizer.core.formats import AUTO_OUTPUTS
 from resizer.core.naming import rendition_name
 from resizer.core.spec import DEFAULTS, MEDIA_PREFIX, ParsedURL
 from resizer.links import url_for
 from resizer.server import headers
-from resizer.server.headers import AUTO_OUTPUTS
 from resizer.stores.base import Objects
 from resizer.stores.objects import originals, renditions
 
