@@ -30,6 +30,8 @@ system-deps:
 	./scripts/system-deps
 
 run: install
+	@$(BIN)/python -c "import socket; socket.create_server(('$(HOST)', $(PORT)))" 2>/dev/null \
+	  || (echo "make run: port $(PORT) on $(HOST) is taken: pick another, e.g. make run PORT=8010" >&2; exit 1)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo
 	@echo "resizer demo: http://$(HOST):$(PORT)/"
