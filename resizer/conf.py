@@ -39,7 +39,11 @@ def values() -> dict[str, Any]:
 
 def grammar(values: dict[str, Any]) -> Grammar:
     try:
-        return Grammar(values["RESIZER_PRESETS"], max_dimension=values["RESIZER_MAX_DIMENSION"])
+        return Grammar(
+            values["RESIZER_PRESETS"],
+            max_dimension=values["RESIZER_MAX_DIMENSION"],
+            watermarks=values["RESIZER_WATERMARKS"],
+        )
     except (ValueError, BadRequest) as exc:
         raise ImproperlyConfigured(f"RESIZER_PRESETS: {exc}") from None
 
@@ -83,6 +87,7 @@ def config() -> Config:
         hot_cache_seconds=v["RESIZER_HOT_CACHE_SECONDS"],
         originals_cache=_originals_cache(v),
         cloudfront_distribution=v["RESIZER_CLOUDFRONT_DISTRIBUTION_ID"],
+        watermarks=v["RESIZER_WATERMARKS"],
     )
 
 

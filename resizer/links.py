@@ -7,16 +7,19 @@ height_field), and the rendered size is computed with the pipeline's own geometr
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from resizer.conf import config
 from resizer.core.errors import ResizerError
-from resizer.core.spec import RenditionSpec, media_request_path
+from resizer.core.spec import ParsedURL, RenditionSpec, media_request_path
 from resizer.imaging import geometry
 
 Size = tuple[int, int]
+EXPIRY_STEP = 300  # seconds: expiring links are rounded up to this
 
 
 def source_key(source: Any) -> str:
@@ -43,32 +46,50 @@ def known_size(source: Any, given: Any = None) -> Size | None:
     return (width, height) if isinstance(width, int) and isinstance(height, int) and width and height else None
 
 
-def make_spec(source: Any, **options: Any) -> RenditionSpec:
-    """A validated spec, refused here (ValueError) when the service would refuse its URL (400/403)."""
+def expiry_time(seconds: int, now: float | None = None) -> int:
+    """`expires=<seconds from now>` as exp_'s Unix time, rounded up to EXPIRY_STEP: pages rendered
+    within the same few minutes write the same URL (one CDN object, not one per page view)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds <= 0:
+        raise ValueError(f"expires must be a positive number of seconds, not {seconds!r}")
+    moment = (time.time() if now is None else now) + seconds
+    return math.ceil(moment / EXPIRY_STEP) * EXPIRY_STEP
+
+
+def make_parsed(source: Any, **options: Any) -> ParsedURL:
+    """A validated URL, refused here (ValueError) when the service would refuse it (400/403).
+    `expires=<seconds>` makes it an expiring link (exp_)."""
     settings = config()
     key = source_key(source)
+    expires = options.pop("expires", None)
+    if expires is not None:
+        options["exp"] = expiry_time(int(expires))
     try:
         parsed = settings.grammar.make_parsed(key, **options)
         settings.policy.check_width(parsed)
         settings.policy.check_presets_only(parsed)
     except ResizerError as exc:
         raise ValueError(f"image {key!r}: {exc.message}") from None
-    return parsed.spec
+    return parsed
 
 
-def media_path(spec: RenditionSpec) -> str:
+def make_spec(source: Any, **options: Any) -> RenditionSpec:
+    return make_parsed(source, **options).spec
+
+
+def media_path(spec: RenditionSpec, expires: int | None = None) -> str:
     """`/media/s_<sig>/<canonical path>`, percent-encoded: no space, quote, `&`, `<` or comma is left."""
     settings = config()
-    path = settings.grammar.build_path(spec)
+    path = settings.grammar.build_path(spec, expires)
     return media_request_path(path, settings.policy.signature_for(path))
 
 
-def url_for(spec: RenditionSpec) -> str:
-    return config().base_url + media_path(spec)
+def url_for(spec: RenditionSpec, expires: int | None = None) -> str:
+    return config().base_url + media_path(spec, expires)
 
 
 def image_url(source: Any, **options: Any) -> str:
-    return url_for(make_spec(source, **options))
+    parsed = make_parsed(source, **options)
+    return url_for(parsed.spec, parsed.expires)
 
 
 def rendered_size(spec: RenditionSpec, original: Size | None) -> Size | None:
@@ -106,10 +127,10 @@ def candidates(source: Any, widths: Any = None, original: Size | None = None, **
         raise ValueError("srcset candidates set w from widths and use w descriptors: no w= or dpr= here")
     found: dict[int, Candidate] = {}
     for width in parse_widths(widths):
-        spec = make_spec(source, w=width, **options)
-        size = rendered_size(spec, original)
+        parsed = make_parsed(source, w=width, **options)
+        size = rendered_size(parsed.spec, original)
         advertised = size[0] if size else width
-        found.setdefault(advertised, Candidate(spec, url_for(spec), advertised, size))
+        found.setdefault(advertised, Candidate(parsed.spec, url_for(parsed.spec, parsed.expires), advertised, size))
     return list(found.values())
 
 

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 
 from resizer.core.formats import ALIASES
 from resizer.core.formats import CONTENT_TYPES as TYPES
-from resizer.links import Candidate, candidates, known_size, make_spec, srcset, url_for
+from resizer.links import Candidate, candidates, known_size, make_parsed, srcset, url_for
 
 # The placeholder: a rendition this narrow at this quality is a few hundred bytes; the browser
 # smooths it as it scales it up to the box (background-size: cover), which is the blur.
@@ -76,4 +76,5 @@ def placeholder_style(source: Any, width: bool | int, widest: Candidate, options
     tiny = {**options, "w": width, "q": PLACEHOLDER_QUALITY}
     if widest.spec.height is not None:  # keep the box's shape, so that cover lines it up
         tiny["h"] = max(1, round(widest.spec.height * width / widest.spec.width))
-    return f'background:url("{url_for(make_spec(source, **tiny))}") center/cover no-repeat'
+    parsed = make_parsed(source, **tiny)
+    return f'background:url("{url_for(parsed.spec, parsed.expires)}") center/cover no-repeat'

@@ -195,3 +195,21 @@ def test_jinja2_environment_renders_the_same_markup() -> None:
     )
     assert jinja_html == django_html
     assert 'alt="&lt;b&gt;"' in jinja_html
+
+
+def test_the_tags_take_every_option_by_name_and_an_expiry_rounded_up() -> None:
+    marks = {"logo": {"key": "marks/logo.png"}}
+    with override_settings(RESIZER_WATERMARKS=marks, **SIGNING):
+        url = resizer.image_url("cat.jpg", w=300, r=90, fl="v", t=10, cr="0.5:0:0.5:1", bl=2, sh=40, px=8, wm="logo")
+        path = "t_10/r_270/fl_h/cr_0.5:0:0.5:1/w_300/bl_2/sh_40/px_8/wm_logo/cat.jpg"
+        assert url == f"https://cdn.example.com/media/s_{sign(path, b'tag-secret')}/{path}"
+        before = __import__("time").time()
+        expiring = resizer.image_url("cat.jpg", w=300, mb=100000, f="webp", expires=600)
+        exp = int(expiring.split("/exp_")[1].split("/")[0])
+        assert exp % 300 == 0 and before + 600 <= exp < before + 900
+        rendered = Template("{% load resizer %}{% image_url k w=300 expires=600 %}").render(Context({"k": "cat.jpg"}))
+        assert f"/exp_{exp}/" in rendered  # pages rendered within minutes write the same URL
+        with pytest.raises(ValueError, match="unknown watermark"):
+            resizer.image_url("cat.jpg", wm="nope")
+        with pytest.raises(ValueError, match="expires"):
+            resizer.image_url("cat.jpg", expires=0)

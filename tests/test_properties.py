@@ -6,6 +6,7 @@ The tables in test_spec.py pin known spellings; these look for the ones nobody t
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 from urllib.parse import quote, unquote
 
@@ -29,7 +30,8 @@ from resizer.core.spec import (
 )
 
 PRESETS = {"thumb": "w_200/h_200/c_fill", "hero": "w_1600/q_70"}
-grammar = Grammar(PRESETS, max_dimension=4096)
+WATERMARKS = ("logo", "stamp-2")
+grammar = Grammar(PRESETS, max_dimension=4096, watermarks=WATERMARKS)
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -59,14 +61,45 @@ def specs(draw: st.DrawFn) -> RenditionSpec:
         quality=draw(st.none() | st.integers(1, 100)),
         format=draw(st.none() | st.sampled_from(FORMATS)),
         version=draw(st.none() | st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True)),
+        trim=draw(st.none() | st.integers(1, 100)),
+        rotate=draw(st.sampled_from((0, 90, 180, 270))),
+        flip=draw(st.sampled_from((None, "h"))),
+        region=draw(st.none() | regions()),
+        blur=draw(st.none() | st.integers(1, 500).map(lambda tenths: (Decimal(tenths) / 10).normalize())),
+        sharpen=draw(st.none() | st.integers(1, 100)),
+        pixelate=draw(st.none() | st.integers(2, 256)),
+        watermark=draw(st.none() | st.sampled_from(sorted(WATERMARKS))),
+        max_bytes=draw(st.none() | st.integers(1024, 10485760)),
     )
 
 
+def fractions_up_to(limit: int) -> st.SearchStrategy[Decimal]:
+    """Fractions with at most 4 decimals, from 0 to limit/10000."""
+    return st.integers(0, limit).map(lambda n: (Decimal(n) / 10000).normalize())
+
+
+@st.composite
+def regions(draw: st.DrawFn) -> tuple[Decimal, ...] | None:
+    x, y = draw(fractions_up_to(9999)), draw(fractions_up_to(9999))
+    w = draw(st.integers(1, int((1 - x) * 10000)).map(lambda n: (Decimal(n) / 10000).normalize()))
+    h = draw(st.integers(1, int((1 - y) * 10000)).map(lambda n: (Decimal(n) / 10000).normalize()))
+    region = (x, y, w, h)
+    return None if region == (0, 0, 1, 1) else region
+
+
+focal_points = st.tuples(fractions_up_to(10000), fractions_up_to(10000)).filter(
+    lambda point: point != (Decimal("0.5"), Decimal("0.5"))
+)
+
+
 @SETTINGS
-@given(specs())
-def test_parse_of_build_is_the_spec(spec: RenditionSpec) -> None:
-    parsed = grammar.parse(grammar.build_path(spec))
+@given(specs(), st.none() | st.integers(1000000000, 9999999999), st.none() | focal_points)
+def test_parse_of_build_is_the_spec(spec: RenditionSpec, expires: int | None, point: tuple | None) -> None:
+    if point is not None:
+        spec = replace(spec, gravity="fp:" + ":".join(format(p, "f") for p in point))
+    parsed = grammar.parse(grammar.build_path(spec, expires))
     assert parsed.spec == spec
+    assert parsed.expires == expires
     assert parsed.canonical
 
 

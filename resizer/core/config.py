@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from resizer.core import watermarks
+
 APP, SERVICE = "app", "service"  # app: read in host sites too; service: the service's settings/ only
 TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off"})
@@ -151,6 +153,13 @@ def presets(raw: Any) -> dict[str, str]:
     return dict(value)
 
 
+def watermark_table(raw: Any) -> dict:
+    try:
+        return watermarks.parse(raw)
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
+
+
 def url(raw: Any) -> str:
     value = text(raw).rstrip("/")
     parts = urlsplit(value)
@@ -187,6 +196,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("RESIZER_BASE_URL", url, "", 'the CDN\'s origin prefixed to built URLs (`""`: relative `/media/`)'),
     Setting("RESIZER_PRESETS", presets, {}, 'named option sets, JSON: `{"thumb": "w_200/h_200/c_fill"}`'),
+    Setting(
+        "RESIZER_WATERMARKS",
+        watermark_table,
+        {},
+        'overlays for `wm_`, JSON: `{"logo": {"key": "marks/logo.png", "g": "southeast", "opacity": 0.8}}`',
+    ),
     Setting("RESIZER_PRESETS_ONLY", boolean, False, "serve only `s_`, `p_`, `v_` options (anything else `403`)"),
     Setting("RESIZER_WIDTHS", widths, None, "allowed `w_` values, comma list (unset: any up to the maximum)"),
     Setting("RESIZER_MAX_DIMENSION", integer(1), 4096, "bound on `w × dpr` and `h × dpr`"),

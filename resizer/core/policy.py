@@ -16,7 +16,7 @@ from resizer.core.spec import ParsedURL
 
 _SIGNATURE = re.compile(r"[A-Za-z0-9_-]{43}")
 
-PRESETS_ONLY_OPTIONS = frozenset({"s", "p", "v"})
+PRESETS_ONLY_OPTIONS = frozenset({"s", "p", "v", "exp"})
 
 
 def sign(path: str, key: bytes) -> str:

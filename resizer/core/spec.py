@@ -7,13 +7,15 @@ Django, storage or Pillow; see docs/urls.md for the grammar in full.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import quote, unquote, unquote_to_bytes
 
+from resizer.core import options as values_of
 from resizer.core.errors import BadRequest, echo
 from resizer.core.formats import ALIASES, DEFAULT_QUALITY, OUTPUTS
+from resizer.core.options import ONE, Option, Point, Region
 
 MEDIA_PREFIX = "/media/"  # where the service answers; the rest of a request path is the spec
 CROPS = ("fit", "fill", "pad")
@@ -22,14 +24,14 @@ GRAVITIES = (
     "south", "southwest", "west", "northwest", "auto",
 )  # fmt: skip
 FORMATS = (*OUTPUTS, "auto")
+ROTATIONS = (90, 180, 270)
+FLIPS = ("h", "v")
 SEPARATOR = "_"
 MAX_KEY_BYTES = 1024
-ONE = Decimal(1)
-CENT = Decimal("0.01")
+# Options of the request, not of the rendition: the signature and the link's expiry. Neither is
+# part of a rendition's identity (its storage name), and under RESIZER_PRESETS_ONLY both are allowed.
+REQUEST_OPTIONS = frozenset({"s", "exp"})
 
-_HEX = re.compile(r"[0-9a-fA-F]{6}([0-9a-fA-F]{2})?")
-_DIGITS = re.compile(r"[0-9]{1,7}")
-_DECIMAL = re.compile(r"[0-9]{1,3}(\.[0-9]{1,6})?")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -49,6 +51,15 @@ class RenditionSpec:
     format: str | None = None
     version: str | None = None
     preset: str | None = None  # the name written in the URL; its options are already applied
+    trim: int | None = None  # t_: tolerance, 1 … 100
+    rotate: int = 0  # r_: clockwise degrees, after EXIF orientation and trim
+    flip: str | None = None  # fl_h (fl_v is spelled as r_180/fl_h)
+    region: Region | None = None  # cr_: x, y, w, h as fractions of the picture after t/r/fl
+    blur: Decimal | None = None  # bl_: sigma in output pixels
+    sharpen: int | None = None  # sh_: 1 … 100
+    pixelate: int | None = None  # px_: block side in output pixels
+    watermark: str | None = None  # wm_: a configured watermark's name
+    max_bytes: int | None = None  # mb_: the byte budget of a lossy output
 
     def __post_init__(self) -> None:
         # q_ at the encoder's default for an explicit format is the same rendition as no q_.
@@ -59,6 +70,11 @@ class RenditionSpec:
     def target(self) -> tuple[int | None, int | None]:
         """The box in device pixels: w × dpr and h × dpr, rounded half up, at least 1."""
         return _scaled(self.width, self.dpr), _scaled(self.height, self.dpr)
+
+    @property
+    def focal_point(self) -> Point | None:
+        """g_fp:<x>:<y> as fractions of the region, or None for another gravity."""
+        return values_of.focal_point(self.gravity)
 
     @property
     def expanded(self) -> RenditionSpec:
@@ -81,7 +97,8 @@ class ParsedURL:
     signature: str | None
     canonical: bool
     written: frozenset[str]  # option names spelled in the URL itself (not via the preset)
-    path: str  # the canonical path after the signature segment, decoded
+    path: str  # the canonical path after the signature segment, decoded (what is signed)
+    expires: int | None = None  # exp_: the link works until this Unix time
 
     @property
     def canonical_url(self) -> str:
@@ -93,60 +110,6 @@ class ParsedURL:
         return replace(self, signature=None, canonical=False)
 
 
-@dataclass(frozen=True)
-class _Option:
-    name: str
-    field: str
-    parse: Callable[[str], object]
-    format: Callable[[object], str] = str
-
-
-def _choice(name: str, allowed: tuple[str, ...], aliases: Mapping[str, str] | None = None):
-    def parse(text: str) -> str:
-        text = (aliases or {}).get(text, text)
-        if text not in allowed:
-            raise BadRequest(f"{echo(f'{name}_{text}')}: expected one of {', '.join(allowed)}")
-        return text
-
-    return parse
-
-
-def _integer(name: str, low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        if not _DIGITS.fullmatch(text) or not low <= int(text) <= high:
-            raise BadRequest(f"{echo(f'{name}_{text}')}: expected an integer from {low} to {high}")
-        return int(text)
-
-    return parse
-
-
-def _dpr(text: str) -> Decimal:
-    try:
-        value = Decimal(text) if _DECIMAL.fullmatch(text) else None
-    except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
-        value = None
-    if value is None or not ONE <= value <= 4 or value != value.quantize(CENT):
-        raise BadRequest(f"{echo(f'dpr_{text}')}: expected a number from 1 to 4 with at most 2 decimals")
-    return value.normalize()
-
-
-def _format_dpr(value: object) -> str:
-    return format(value, "f")
-
-
-def _background(text: str) -> str:
-    if not _HEX.fullmatch(text):
-        raise BadRequest(f"{echo(f'bg_{text}')}: expected 6 or 8 hex digits (rrggbb or rrggbbaa)")
-    text = text.lower()
-    return text[:6] if text.endswith("ff") and len(text) == 8 else text
-
-
-def _version(text: str) -> str:
-    if not _TOKEN.fullmatch(text):
-        raise BadRequest(f"{echo(f'v_{text}')}: expected 1 to 64 characters of A-Z a-z 0-9 _ -")
-    return text
-
-
 def decode_path(raw: bytes | str) -> str:
     """Percent-decode a request path exactly once, as strict UTF-8."""
     try:
@@ -156,7 +119,9 @@ def decode_path(raw: bytes | str) -> str:
 
 
 def encode_path(path: str) -> str:
-    return quote(path, safe="/")
+    # ":" is left as it is (a path may hold it, RFC 3986 §3.3): cr_0.5:0:0.5:1 and g_fp:0.2:0.3
+    # read as written. A comma is escaped: it would split a srcset candidate.
+    return quote(path, safe="/:")
 
 
 def media_request_path(path: str, signature: str | None) -> str:
@@ -192,26 +157,41 @@ def validate_key(key: str) -> None:
 
 
 class Grammar:
-    """Parse and build rendition paths under one configuration (presets, dimension bound)."""
+    """Parse and build rendition paths under one configuration (presets, watermarks, dimension bound)."""
 
-    def __init__(self, presets: Mapping[str, str] | None = None, max_dimension: int = 4096):
+    def __init__(
+        self,
+        presets: Mapping[str, str] | None = None,
+        max_dimension: int = 4096,
+        watermarks: Iterable[str] = (),
+    ):
         self.max_dimension = max_dimension
-        dimension = _integer
-        self.options = {
-            option.name: option
-            for option in (
-                _Option("w", "width", dimension("w", 1, max_dimension)),
-                _Option("h", "height", dimension("h", 1, max_dimension)),
-                _Option("c", "crop", _choice("c", CROPS)),
-                _Option("g", "gravity", _choice("g", GRAVITIES)),
-                _Option("bg", "background", _background),
-                _Option("dpr", "dpr", _dpr, _format_dpr),
-                _Option("q", "quality", _integer("q", 1, 100)),
-                _Option("f", "format", _choice("f", FORMATS, ALIASES)),
-                _Option("v", "version", _version),
-            )
-        }
-        self.names = frozenset(self.options) | {"s", "p"}
+        self.watermarks = frozenset(watermarks)
+        v = values_of
+        marks = tuple(sorted(self.watermarks))
+        # The contract's table, in its order: the order options are applied and spelled in.
+        table = (
+            Option("t", "trim", v.integer("t", 1, 100)),
+            Option("r", "rotate", v.integer("r", 90, 270, ROTATIONS)),
+            Option("fl", "flip", v.choice("fl", FLIPS)),
+            Option("cr", "region", v.region, v.points),
+            Option("w", "width", v.integer("w", 1, max_dimension)),
+            Option("h", "height", v.integer("h", 1, max_dimension)),
+            Option("c", "crop", v.choice("c", CROPS)),
+            Option("g", "gravity", v.gravity(GRAVITIES)),
+            Option("bg", "background", v.background),
+            Option("dpr", "dpr", v.dpr, v.number),
+            Option("bl", "blur", v.blur, v.number),
+            Option("sh", "sharpen", v.integer("sh", 1, 100)),
+            Option("px", "pixelate", v.integer("px", 2, 256)),
+            Option("wm", "watermark", _watermark(marks)),
+            Option("q", "quality", v.integer("q", 1, 100)),
+            Option("mb", "max_bytes", v.integer("mb", 1024, 10485760)),
+            Option("f", "format", v.choice("f", FORMATS, ALIASES)),
+            Option("v", "version", v.token("v")),
+        )
+        self.options = {option.name: option for option in table}
+        self.names = frozenset(self.options) | {"s", "p", "exp"}
         self.presets: dict[str, dict] = {}
         self.presets = {name: self._preset_values(name, path) for name, path in (presets or {}).items()}
 
@@ -228,13 +208,16 @@ class Grammar:
         written, values, rest = self._read_options(segments)
         key = "/".join(rest)
         validate_key(key)
+        expires = values.pop("expires", None)
         preset = values.pop("preset", None)
         if preset is not None:
+            if values.get("flip") == "v" and "rotate" in self.presets[preset]:
+                raise BadRequest(f"fl_v: spelled r_180/fl_h, and r_ is already set by preset p_{preset}")
             values = self._apply_preset(preset, values)
-        spec = RenditionSpec(key=key, preset=preset, **values)
+        spec = RenditionSpec(key=key, preset=preset, **_upright_flip(values))
         self._check_bounds(spec)
-        canonical_path = self.build_path(spec)
-        return ParsedURL(spec, signature, canonical_path == "/".join(segments), written, canonical_path)
+        canonical_path = self.build_path(spec, expires)
+        return ParsedURL(spec, signature, canonical_path == "/".join(segments), written, canonical_path, expires)
 
     def parse_request(self, sent: bytes | str) -> ParsedURL:
         """Parse a path as sent (after `/media/`, percent-encoded), decoding it once.
@@ -266,6 +249,8 @@ class Grammar:
                 if text not in self.presets:
                     raise BadRequest(f"{echo(f'p_{text}')}: unknown preset")
                 values["preset"] = text
+            elif name == "exp":
+                values["expires"] = values_of.unix_time(text)
             else:
                 option = self.options[name]
                 values[option.field] = option.parse(text)
@@ -287,17 +272,21 @@ class Grammar:
         if not _TOKEN.fullmatch(name):
             raise ValueError(f"preset name {name!r}: expected 1 to 64 characters of A-Z a-z 0-9 _ -")
         _, values, rest = self._read_options(path.strip("/").split("/"))
-        if rest or "preset" in values or not values:
-            raise ValueError(f"preset {name!r}: expected options only, like w_200/h_200/c_fill")
+        if rest or "preset" in values or "expires" in values or not values:
+            raise ValueError(f"preset {name!r}: expected options only, like w_200/h_200/c_fill (no exp_)")
+        values = _upright_flip(values)
         if "quality" in values and values["quality"] == DEFAULT_QUALITY.get(values.get("format") or ""):
             values.pop("quality")  # as RenditionSpec drops it
         return values
 
     # -- build ------------------------------------------------------------------------------
 
-    def build_path(self, spec: RenditionSpec) -> str:
-        """The canonical decoded path for a spec (no `/media/`, no signature)."""
+    def build_path(self, spec: RenditionSpec, expires: int | None = None) -> str:
+        """The canonical decoded path for a spec (no `/media/`, no signature); `exp_` last, as in
+        the contract's table (it is signed with the rest, and no part of the storage name)."""
         parts = self.option_parts(spec)
+        if expires is not None:
+            parts.append(f"exp_{expires}")
         if self._needs_separator(spec.key):
             parts.append(SEPARATOR)
         parts.append(spec.key)
@@ -334,6 +323,22 @@ class Grammar:
         unknown = options.keys() - self.names - {"s"}
         if unknown:
             raise BadRequest(f"unknown option {sorted(unknown)[0]!r}")
-        order = ["p", *self.options]
+        order = ["p", *self.options, "exp"]
         written = [f"{name}_{options[name]}" for name in order if options.get(name) is not None]
         return self.parse("/".join([*written, SEPARATOR, key]))
+
+
+def _watermark(names: tuple[str, ...]):
+    def parse(text: str) -> str:
+        if text not in names:
+            raise BadRequest(f"{echo(f'wm_{text}')}: unknown watermark")
+        return text
+
+    return parse
+
+
+def _upright_flip(values: dict) -> dict:
+    """fl_v is spelled as a half turn and a mirror: r_180/fl_h (so r_90/fl_v is r_270/fl_h)."""
+    if values.get("flip") != "v":
+        return values
+    return {**values, "rotate": (values.get("rotate", 0) + 180) % 360, "flip": "h"}

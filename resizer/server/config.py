@@ -6,10 +6,12 @@ benchmarks may build one by hand. Nothing in server/ reads settings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from resizer.core.policy import Limits, Policy
 from resizer.core.spec import Grammar
+from resizer.core.watermarks import Watermark
 from resizer.server.sources import SharedOriginals
 
 
@@ -27,3 +29,4 @@ class Config:
     hot_cache_seconds: float
     originals_cache: SharedOriginals | None
     cloudfront_distribution: str = ""
+    watermarks: Mapping[str, Watermark] = field(default_factory=dict)  # by name (wm_)

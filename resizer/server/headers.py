@@ -25,7 +25,11 @@ class Reply:
     body: bytes = b""
 
 
-def cache_control(status: int, immutable: bool = False) -> str:
+def cache_control(status: int, immutable: bool = False, expires_in: int | None = None) -> str:
+    """`expires_in`: the seconds an expiring link (exp_) has left; no cache may keep its answer
+    longer, so it is never `immutable` and never more than a year."""
+    if expires_in is not None and status in (200, 301, 304):
+        return f"public, max-age={min(max(expires_in, 0), 31536000)}"
     if status in (200, 304):
         return f"{YEAR}, immutable" if immutable else YEAR
     if status == 301:
@@ -56,10 +60,11 @@ def image(
     head: bool = False,
     tag: str | None = None,
     kind: str | None = None,
+    expires_in: int | None = None,
 ) -> Reply:
     """200 with the image, or 304. `tag` and `kind` may be given when known (hot cache)."""
     tag = tag or etag(body)
-    headers = {"ETag": tag, "Cache-Control": cache_control(200, immutable)}
+    headers = {"ETag": tag, "Cache-Control": cache_control(200, immutable, expires_in)}
     if vary:
         headers["Vary"] = "Accept"
     if matches(if_none_match, tag):
@@ -68,8 +73,9 @@ def image(
     return Reply(200, _common(headers), b"" if head else body)
 
 
-def redirect(location: str, head: bool = False) -> Reply:
-    return _text(301, f"moved to {echo(location)}", {"Location": location}, head)
+def redirect(location: str, head: bool = False, expires_in: int | None = None) -> Reply:
+    extra = {"Location": location, "Cache-Control": cache_control(301, expires_in=expires_in)}
+    return _text(301, f"moved to {echo(location)}", extra, head)
 
 
 def error(exc: ResizerError, head: bool = False) -> Reply:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from typing import NamedTuple
 
 from resizer.core import formats
-from resizer.core.errors import DeadlineExceeded, ResizerError, StorageFailed
+from resizer.core.errors import DeadlineExceeded, Forbidden, ResizerError, StorageFailed
 from resizer.core.naming import rendition_name
-from resizer.core.spec import MEDIA_PREFIX, RenditionSpec
+from resizer.core.spec import MEDIA_PREFIX, ParsedURL, RenditionSpec
 from resizer.imaging import pipeline
 from resizer.imaging.pipeline import Rendered
 from resizer.server import headers
@@ -95,9 +96,10 @@ class Service:
         policy = self.config.policy
         parsed = self.grammar.parse_request(path)
         policy.check(parsed)
+        expires_in = expiry(parsed)  # 403 from the link's time on, before any storage call
         parsed = policy.served(parsed)
         if not parsed.canonical:
-            return headers.redirect(parsed.canonical_url, head)
+            return headers.redirect(parsed.canonical_url, head, expires_in)
         spec = parsed.spec
         output = formats.accepted(accept) if spec.format == "auto" else spec.format
         name = rendition_name(self.grammar, spec, output)
@@ -126,6 +128,8 @@ class Service:
             head=head,
             tag=entry.etag,
             kind=entry.content_type,
+            # What is left now, after the render: never a cache lifetime past the link's end.
+            expires_in=None if parsed.expires is None else max(0, int(parsed.expires - time.time())),
         )
         reply.headers["Server-Timing"] = trace.server_timing()
         return reply
@@ -207,3 +211,14 @@ class Service:
         if await self.pools.io(self.renditions.stat, name) is None:
             raise StorageFailed("rendered, but the renditions storage did not keep it")
         return True
+
+
+def expiry(parsed: ParsedURL) -> int | None:
+    """The whole seconds an expiring link (exp_) has left; None for a link that does not expire.
+    From its time on the link is refused (403), whatever is stored or cached."""
+    if parsed.expires is None:
+        return None
+    left = parsed.expires - time.time()
+    if left <= 0:
+        raise Forbidden("link expired")
+    return int(left)
