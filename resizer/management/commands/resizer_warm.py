@@ -37,6 +37,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--options", default="", help="options for every rendition, as in a URL: h_400/c_fill")
         parser.add_argument("--concurrency", type=int, help="renditions at a time (default: RESIZER_RENDER_WORKERS)")
+        parser.add_argument(
+            "--shard",
+            metavar="K/N",
+            help="warm only this machine's share of the originals: a stable split by key into N, this one K "
+            "(0 ≤ K < N; e.g. a Kubernetes Indexed Job's $(JOB_COMPLETION_INDEX)/N)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         self.verbosity = options["verbosity"]
@@ -45,6 +51,7 @@ class Command(BaseCommand):
         try:
             widths = warming.parse_widths(options["widths"]) or sorted(settings.policy.widths or ())
             formats = warming.parse_formats(options["formats"])
+            shard = warming.parse_shard(options["shard"])
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         presets = warming.split(options["presets"])
@@ -52,6 +59,9 @@ class Command(BaseCommand):
             raise CommandError("give --widths or --presets (or set RESIZER_WIDTHS)")
         source = originals()
         keys = self.keys(source, options)
+        if shard is not None:
+            keys = [key for key in keys if warming.in_shard(key, *shard)]
+            self.stdout.write(f"resizer_warm: shard {shard[0]}/{shard[1]}: {plural(len(keys), 'original')}")
         option_sets = warming.variants(widths, presets, formats, warming.parse_options(options["options"]))
         try:
             work = list(warming.jobs(settings.grammar, keys, option_sets))
