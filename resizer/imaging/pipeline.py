@@ -4,6 +4,7 @@ A list of small steps, each returning its input when it does not apply. The geom
 once (geometry.py) from the header before any pixels are decoded, so JPEG originals are decoded
 at the smallest DCT scale that still leaves headroom for a clean Lanczos pass (`Image.draft`);
 only `g_auto` moves the planned crop, from a small copy of the decoded pixels (smartcrop.py).
+r_, fl_ and cr_ are geometry (transform.py turns the resized result).
 Colour (modes, ICC → sRGB) is colour.py, encoders are encoders.py, animation is animation.py.
 """
 
@@ -13,6 +14,7 @@ import functools
 import io
 import logging
 from dataclasses import dataclass
+from fractions import Fraction
 
 from PIL import Image, ImageOps
 
@@ -20,7 +22,7 @@ from resizer.core.errors import Unprocessable
 from resizer.core.formats import ALPHA_FORMATS, CONTENT_TYPES, JPEG_FAMILY, OWN_FORMATS
 from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
-from resizer.imaging import animation, colour, encoders, geometry, smartcrop
+from resizer.imaging import animation, colour, encoders, geometry, smartcrop, transform
 from resizer.imaging.colour import has_alpha
 from resizer.imaging.decoders import allowed, decoding, orientation
 
@@ -106,15 +108,24 @@ def oriented_size(image: Image.Image) -> tuple[int, int]:
 
 def decode(image: Image.Image, plan: geometry.Plan) -> Image.Image:
     """Shrink-on-load for JPEG, then apply the EXIF orientation."""
-    if image.format in JPEG_FAMILY and plan.scale < 1:
-        scale = dct_scale(image.size, plan.scale)
+    if image.format in JPEG_FAMILY:
+        scale = denominator(plan)
         if scale > 1:
             image.draft(image.mode, (image.width // scale, image.height // scale))
     image.load()
     return orient(colour.plain_cmyk(image))
 
 
-def dct_scale(size: tuple[int, int], scale: float) -> int:
+def denominator(plan: geometry.Plan) -> int:
+    """The JPEG decode scale for a plan, from the part of the original it uses (its window: a
+    cr_ region or a fill crop), so a small region of a large original still shrinks on load."""
+    if plan.scale >= 1:
+        return 1
+    left, top, right, bottom = plan.window
+    return dct_scale((right - left, bottom - top), plan.scale)
+
+
+def dct_scale(size: tuple, scale: Fraction | float) -> int:
     """The coarsest JPEG decode scale (1/8, 1/4, 1/2) that keeps LANCZOS_HEADROOM over the output."""
     for denominator in DCT_SCALES:
         if all(side // denominator >= side * scale * LANCZOS_HEADROOM for side in size):
@@ -127,13 +138,8 @@ def orient(image: Image.Image) -> Image.Image:
 
 
 def resize(image: Image.Image, plan: geometry.Plan) -> Image.Image:
-    if not plan.resizes and image.size == plan.source:
-        return image
-    # The decoded image may be smaller than the source (draft): map the region onto it.
-    sx, sy = image.width / plan.source[0], image.height / plan.source[1]
-    left, top, right, bottom = plan.region
-    box = (left * sx, top * sy, right * sx, bottom * sy)
-    return image.resize(plan.size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    """The plan's window of the upright original at the planned size, then r_ and fl_ on the result."""
+    return transform.turn(transform.sample(image, plan), plan.frame)
 
 
 def background(spec: RenditionSpec, fmt: str) -> tuple[int, int, int, int]:

@@ -1,0 +1,296 @@
+"""r_, fl_, cr_ and g_fp: on the pixels of generated pictures whose parts have known colours.
+
+Each option is checked where the contract puts it: rotate and flip on the upright original, then
+the crop box, then the resize on the region as if it were the original.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from PIL import Image, ImageChops
+
+import resizer
+from resizer.core.policy import Limits
+from resizer.core.spec import RenditionSpec
+from resizer.imaging import geometry, pipeline, smartcrop
+from resizer.links import rendered_size
+from tests.support.images import close, decode, encode, jpeg, png, quadrants
+from tests.support.markup import Document
+from tests.test_smartcrop import scene, subject_share
+
+LIMITS = Limits()
+RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
+HALF_RIGHT = (Decimal("0.5"), Decimal(0), Decimal("0.5"), Decimal(1))
+
+
+def render(data: bytes, output: str | None = "png", **options: object) -> Image.Image:
+    result = pipeline.render(data, RenditionSpec("k", **options), output, LIMITS)
+    image = decode(result.body)
+    assert image.size == result.size
+    return image
+
+
+def colours_at_corners(image: Image.Image) -> list[tuple]:
+    """The colour an eighth of the way in from each corner: top-left, top-right, bottom-left, bottom-right."""
+    w, h = image.size
+    rgb = image.convert("RGB")
+    return [rgb.getpixel((x, y)) for y in (h // 8, h * 7 // 8) for x in (w // 8, w * 7 // 8)]
+
+
+def assert_corners(image: Image.Image, expected: tuple[tuple, ...]) -> None:
+    for actual, colour in zip(colours_at_corners(image), expected, strict=True):
+        assert close(actual, colour), (colours_at_corners(image), expected)
+
+
+def exif_jpeg(upright: Image.Image, orientation: int, transpose: Image.Transpose, quality: int = 95) -> bytes:
+    """`upright` stored as a camera would store it for this EXIF orientation."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encode(upright.transpose(transpose), "JPEG", quality=quality, exif=exif, subsampling=0)
+
+
+# -- r_ and fl_ ----------------------------------------------------------------------------------
+
+# Quadrants: red top-left, green top-right, blue bottom-left, white bottom-right; after each turn
+# and mirror, the colours at the four corners (top-left, top-right, bottom-left, bottom-right).
+TURNS = [
+    ({"rotate": 90}, (BLUE, RED, WHITE, GREEN)),
+    ({"rotate": 180}, (WHITE, BLUE, GREEN, RED)),
+    ({"rotate": 270}, (GREEN, WHITE, RED, BLUE)),
+    ({"flip": "h"}, (GREEN, RED, WHITE, BLUE)),
+    ({"rotate": 90, "flip": "h"}, (RED, BLUE, GREEN, WHITE)),
+    ({"rotate": 180, "flip": "h"}, (BLUE, WHITE, RED, GREEN)),  # fl_v
+    ({"rotate": 270, "flip": "h"}, (WHITE, GREEN, BLUE, RED)),
+]
+
+
+@pytest.mark.parametrize(("options", "expected"), TURNS)
+def test_rotate_and_flip_put_each_quadrant_where_it_belongs(options: dict, expected: tuple) -> None:
+    image = render(png((400, 300)), **options)
+    assert image.size == ((300, 400) if options.get("rotate") in (90, 270) else (400, 300))
+    assert_corners(image, expected)
+    resized = render(png((400, 300)), width=150, **options)  # the box applies to the turned picture
+    assert resized.width == 150 and resized.height == (200 if options.get("rotate") in (90, 270) else 113)
+    assert_corners(resized, expected)
+
+
+@pytest.mark.parametrize(("options", "expected"), TURNS)
+def test_rotate_and_flip_follow_the_exif_orientation(options: dict, expected: tuple) -> None:
+    data = exif_jpeg(quadrants((400, 300)), 6, Image.Transpose.ROTATE_90)  # stored 300×400
+    image = render(data, "jpg", **options)
+    assert image.size == ((300, 400) if options.get("rotate") in (90, 270) else (400, 300))
+    assert_corners(image, expected)
+
+
+def test_rotation_is_an_exact_transpose() -> None:
+    picture = Image.effect_noise((64, 48), 90).convert("RGB")
+    image = render(encode(picture, "PNG"), rotate=90)
+    turned = picture.transpose(Image.Transpose.ROTATE_270)  # Pillow turns counter-clockwise
+    assert list(image.convert("RGB").get_flattened_data()) == list(turned.get_flattened_data())
+
+
+# -- cr_ -----------------------------------------------------------------------------------------
+
+
+def region(x: str, y: str, w: str, h: str) -> tuple[Decimal, ...]:
+    return tuple(Decimal(value) for value in (x, y, w, h))
+
+
+@pytest.mark.parametrize(
+    ("options", "size", "expected"),
+    [
+        ({"region": HALF_RIGHT}, (200, 300), (GREEN, GREEN, WHITE, WHITE)),
+        ({"region": region("0", "0.5", "0.5", "0.5")}, (200, 150), (BLUE,) * 4),
+        ({"region": region("0.25", "0.25", "0.5", "0.5")}, (200, 150), (RED, GREEN, BLUE, WHITE)),
+        # After r_90 (300×400: blue, red / white, green), the left half is blue over white.
+        ({"rotate": 90, "region": region("0", "0", "0.5", "1")}, (150, 400), (BLUE, BLUE, WHITE, WHITE)),
+        # After r_90/fl_h (red, blue / green, white), the bottom half.
+        (
+            {"rotate": 90, "flip": "h", "region": region("0", "0.5", "1", "0.5")},
+            (300, 200),
+            (GREEN, WHITE, GREEN, WHITE),
+        ),
+        ({"region": HALF_RIGHT, "width": 100}, (100, 150), (GREEN, GREEN, WHITE, WHITE)),
+        ({"region": HALF_RIGHT, "width": 100, "height": 100, "crop": "fill"}, (100, 100), (GREEN, GREEN, WHITE, WHITE)),
+    ],
+)
+def test_crop_box_selects_the_region(options: dict, size: tuple, expected: tuple) -> None:
+    image = render(png((400, 300)), **options)
+    assert image.size == size
+    assert_corners(image, expected)
+    upright = render(exif_jpeg(quadrants((400, 300)), 6, Image.Transpose.ROTATE_90), "jpg", **options)
+    assert upright.size == size  # the fractions are of the upright picture, not of the stored one
+    assert_corners(upright, expected)
+
+
+def test_crop_box_cuts_whole_pixels_exactly_and_fractions_exactly() -> None:
+    picture = Image.effect_noise((400, 300), 90).convert("RGB")
+    image = render(encode(picture, "PNG"), region=region("0.1", "0.2", "0.5", "0.5")).convert("RGB")
+    assert list(image.get_flattened_data()) == list(picture.crop((40, 60, 240, 210)).get_flattened_data())
+    # 0.3333 of 400 is 133.32 pixels: 133 wide, and the plan keeps the exact box.
+    plan = geometry.plan((400, 300), RenditionSpec("k", region=region("0", "0", "0.3333", "1")))
+    assert plan.window == (0, 0, Fraction(13332, 100), 300) and plan.size == (133, 300)
+
+
+def test_crop_box_is_never_enlarged_past_the_region() -> None:
+    assert render(png((400, 300)), width=1000, region=HALF_RIGHT).size == (200, 300)
+    assert render(png((400, 300)), width=1000, height=1000, crop="fill", region=HALF_RIGHT).size == (200, 200)
+    assert render(png((400, 300)), width=1000, height=500, crop="pad", region=HALF_RIGHT).size == (200, 100)
+    assert render(png((400, 300)), width=100, dpr=Decimal(4), region=HALF_RIGHT, rotate=90).size == (150, 400)
+
+
+def test_a_small_region_of_a_large_jpeg_is_still_shrunk_on_load(monkeypatch) -> None:
+    middle = region("0.2", "0.2", "0.6", "0.6")
+    plan = geometry.plan((4000, 3000), RenditionSpec("k", width=240, region=middle))
+    assert plan.window == (800, 600, 3200, 2400)
+    assert pipeline.denominator(plan) == 8  # 2400 → 240: a tenth, from the region's scale
+    # A region so small that its output needs every pixel: decoded in full.
+    corner = RenditionSpec("k", width=200, region=region("0", "0", "0.05", "0.05"))
+    assert pipeline.denominator(geometry.plan((4000, 3000), corner)) == 1
+    data = jpeg((4000, 3000))
+    loaded = []
+    load = Image.Image.load
+
+    def spy(self):
+        result = load(self)
+        loaded.append(self.size)
+        return result
+
+    monkeypatch.setattr(Image.Image, "load", spy)
+    image = render(data, "jpg", width=240, region=middle)
+    monkeypatch.undo()
+    assert max(loaded) == (500, 375)
+    assert image.size == (240, 180)
+    assert_corners(image, (RED, GREEN, BLUE, WHITE))  # the middle of the picture, all four quadrants
+
+
+# -- g_fp ----------------------------------------------------------------------------------------
+
+SPOT = (255, 0, 255)
+
+
+def spotted(size: tuple[int, int], centre: tuple[int, int]) -> bytes:
+    picture = Image.new("RGB", size, (40, 40, 40))
+    picture.paste(SPOT, (centre[0] - 4, centre[1] - 4, centre[0] + 4, centre[1] + 4))
+    return encode(picture, "PNG")
+
+
+def spot_at(image: Image.Image) -> tuple[float, float]:
+    mask = ImageChops.difference(image.convert("RGB"), Image.new("RGB", image.size, SPOT)).convert("L")
+    left, top, right, bottom = mask.point(lambda v: 255 if v < 30 else 0).getbbox()
+    return (left + right) / 2, (top + bottom) / 2
+
+
+@pytest.mark.parametrize(
+    ("size", "point", "gravity", "at"),
+    [
+        ((600, 200), (420, 100), "fp:0.7:0.5", (100, 100)),  # room on both sides: the spot at the centre
+        ((200, 600), (100, 150), "fp:0.5:0.25", (100, 100)),
+        ((600, 200), (570, 100), "fp:0.95:0.5", (170, 100)),  # near the right edge: the window stops there
+        ((600, 200), (30, 100), "fp:0.05:0.5", (30, 100)),  # near the left edge
+        ((200, 600), (100, 570), "fp:0.5:0.95", (100, 170)),  # near the bottom
+    ],
+)
+def test_fill_places_the_window_around_the_focal_point(size, point, gravity, at) -> None:
+    image = render(spotted(size, point), width=200, height=200, crop="fill", gravity=gravity)
+    assert image.size == (200, 200)
+    assert spot_at(image) == pytest.approx(at, abs=1)
+
+
+def test_focal_point_is_a_fraction_of_the_region() -> None:
+    # The right half (300..600) of a 600×200 picture; the spot at 450 is the region's 0.5.
+    options = {"crop": "fill", "region": HALF_RIGHT}
+    image = render(spotted((600, 200), (450, 100)), width=100, height=100, gravity="fp:0.5:0.5", **options)
+    assert spot_at(image) == pytest.approx((50, 50), abs=1)
+    image = render(spotted((600, 200), (525, 100)), width=100, height=200, gravity="fp:0.75:0.5", **options)
+    assert spot_at(image) == pytest.approx((50, 100), abs=1)  # region's 225 of 300: the window 175..275
+
+
+@pytest.mark.parametrize(
+    ("gravity", "compass"),
+    [("fp:0:0", "northwest"), ("fp:1:0", "northeast"), ("fp:1:0.5", "east"), ("fp:0:1", "southwest")],
+)
+def test_pad_anchors_the_picture_at_the_focal_point_like_a_compass_gravity(gravity: str, compass: str) -> None:
+    options = {"width": 200, "height": 200, "crop": "pad", "background": "000000"}
+    for size in ((400, 200), (200, 400)):
+        data = encode(Image.new("RGB", size, SPOT), "PNG")
+        by_point = render(data, gravity=gravity, **options).convert("RGB")
+        by_compass = render(data, gravity=compass, **options).convert("RGB")
+        assert ImageChops.difference(by_point, by_compass).getbbox() is None
+
+
+def test_pad_anchor_between_the_edges() -> None:
+    options = {"width": 200, "height": 200, "crop": "pad", "background": "000000", "gravity": "fp:0.5:0.25"}
+    image = render(encode(Image.new("RGB", (400, 200), SPOT), "PNG"), **options).convert("RGB")
+    # 100 rows of slack: a quarter of it above the picture.
+    assert ImageChops.difference(image, Image.new("RGB", (200, 200), (0, 0, 0))).getbbox() == (0, 25, 200, 125)
+
+
+def test_g_auto_looks_at_the_region_after_rotate_and_crop() -> None:
+    # The subject is in the left part of the stored picture; r_180 turns it to the right, and cr_
+    # keeps the right half: g_auto's window lies inside that half, over the subject.
+    original = scene((1200, 600), (150, 300), 120)
+    options = {"width": 200, "height": 400, "crop": "fill", "gravity": "auto", "rotate": 180, "region": HALF_RIGHT}
+    spec = RenditionSpec("k", **options)
+    plan = smartcrop.refine(original, geometry.plan(original.size, spec), spec)
+    left, _, right, _ = plan.window  # in the stored picture's pixels: the left half, around x = 150
+    assert 0 <= left <= 40 and 260 <= right <= 600  # the disc spans 30 … 270
+    # The disc covers a quarter of the 300 × 600 window; the rendition shows (nearly) all of it.
+    assert subject_share(render(encode(original, "PNG"), **options)) > 0.8 * 0.25
+
+
+# -- animation -----------------------------------------------------------------------------------
+
+
+def animation(frames: list[Image.Image]) -> bytes:
+    return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0, disposal=2)
+
+
+def frames_of(body: bytes) -> list[Image.Image]:
+    image = decode(body)
+    found = []
+    for index in range(image.n_frames):
+        image.seek(index)
+        found.append(image.convert("RGB"))
+    return found
+
+
+def test_every_frame_is_turned_and_cropped() -> None:
+    frames = [quadrants((200, 100)), quadrants((200, 100)).transpose(Image.Transpose.ROTATE_180)]
+    spec = RenditionSpec("k", rotate=90, flip="h", region=HALF_RIGHT)
+    result = pipeline.render(animation(frames), spec, None, LIMITS)
+    out = frames_of(result.body)
+    assert len(out) == 2 and all(frame.size == (50, 200) for frame in out)
+    # r_90/fl_h gives red, blue / green, white; its right half is blue over white …
+    assert_corners(out[0], (BLUE, BLUE, WHITE, WHITE))
+    # … and of the frame turned upside down (r_270/fl_h in all: white, green / blue, red), green over red.
+    assert_corners(out[1], (GREEN, GREEN, RED, RED))
+
+
+# -- sizes known without the pixels --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "size"),
+    [
+        ({"region": HALF_RIGHT}, (200, 300)),
+        ({"region": region("0.1", "0.2", "0.3333", "0.5"), "width": 70}, (70, 79)),  # 133.32 × 150
+        ({"rotate": 90, "width": 150}, (150, 200)),
+        ({"rotate": 270, "region": region("0", "0", "0.5", "0.75"), "height": 100}, (50, 100)),
+        ({"rotate": 90, "region": HALF_RIGHT, "width": 500, "height": 100, "crop": "fill"}, (150, 30)),
+        ({"rotate": 90, "flip": "h", "region": HALF_RIGHT, "width": 500, "height": 500, "crop": "pad"}, (150, 150)),
+        ({"region": HALF_RIGHT, "width": 33, "dpr": Decimal("1.5")}, (50, 75)),  # 49.5 → 50 wide
+    ],
+)
+def test_rendered_size_is_the_size_the_pipeline_renders(options: dict, size: tuple[int, int]) -> None:
+    spec = RenditionSpec("k", **options)
+    assert rendered_size(spec, (400, 300)) == render(png((400, 300)), **options).size == size
+
+
+def test_the_picture_tag_writes_the_size_of_a_cropped_and_turned_rendition() -> None:
+    markup = resizer.image_picture("a.jpg", [4000], original_size="400x300", r=90, cr="0.5:0:0.5:1")
+    (img,) = Document(markup).all("img")
+    assert (img.attrs["width"], img.attrs["height"]) == ("150", "400")  # the right half of 300 × 400
