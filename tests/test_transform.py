@@ -1,11 +1,13 @@
-"""r_, fl_, cr_ and g_fp: on the pixels of generated pictures whose parts have known colours.
+"""t_, r_, fl_, cr_ and g_fp: on the pixels of generated pictures whose parts have known colours.
 
-Each option is checked where the contract puts it: rotate and flip on the upright original, then
-the crop box, then the resize on the region as if it were the original.
+Each option is checked where the contract puts it: trim on the upright original, then rotate,
+flip and the crop box, then the resize on the region as if it were the original.
 """
 
 from __future__ import annotations
 
+import io
+import random
 from decimal import Decimal
 from fractions import Fraction
 
@@ -15,7 +17,7 @@ from PIL import Image, ImageChops
 import resizer
 from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
-from resizer.imaging import geometry, pipeline, smartcrop
+from resizer.imaging import geometry, pipeline, smartcrop, transform
 from resizer.links import rendered_size
 from tests.support.images import close, decode, encode, jpeg, png, quadrants
 from tests.support.markup import Document
@@ -23,6 +25,8 @@ from tests.test_smartcrop import scene, subject_share
 
 LIMITS = Limits()
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
+BORDER = (100, 120, 140)
+INNER = (37, 23, 337, 203)  # where the content sits in the bordered pictures: 300 × 180
 HALF_RIGHT = (Decimal("0.5"), Decimal(0), Decimal("0.5"), Decimal(1))
 
 
@@ -45,11 +49,162 @@ def assert_corners(image: Image.Image, expected: tuple[tuple, ...]) -> None:
         assert close(actual, colour), (colours_at_corners(image), expected)
 
 
+def bordered(content: Image.Image | None = None, size: tuple[int, int] = (400, 250)) -> Image.Image:
+    """Quadrants (or `content`) at INNER on a flat BORDER."""
+    picture = Image.new("RGB", size, BORDER)
+    picture.paste(content or quadrants((INNER[2] - INNER[0], INNER[3] - INNER[1])), INNER[:2])
+    return picture
+
+
 def exif_jpeg(upright: Image.Image, orientation: int, transpose: Image.Transpose, quality: int = 95) -> bytes:
     """`upright` stored as a camera would store it for this EXIF orientation."""
     exif = Image.Exif()
     exif[0x0112] = orientation
     return encode(upright.transpose(transpose), "JPEG", quality=quality, exif=exif, subsampling=0)
+
+
+# -- t_ ------------------------------------------------------------------------------------------
+
+
+def test_trim_cuts_the_border_to_the_exact_inner_box() -> None:
+    picture = bordered()
+    image = render(encode(picture, "PNG"), trim=1).convert("RGB")
+    assert image.size == (300, 180)
+    assert ImageChops.difference(image, picture.crop(INNER)).getbbox() is None  # every pixel, exactly
+
+
+def test_trim_tolerance_takes_border_noise_within_it_and_keeps_what_is_beyond() -> None:
+    tolerance = 10
+    picture = bordered()
+    noise = random.Random(7)
+    for x in range(picture.width):
+        for y in range(picture.height):
+            if not (INNER[0] <= x < INNER[2] and INNER[1] <= y < INNER[3]) and (x, y) != (0, 0):
+                picture.putpixel((x, y), tuple(c + noise.randint(-tolerance, tolerance) for c in BORDER))
+    # On each outermost row and column, a pixel exactly `tolerance` away, in one channel.
+    for point in ((200, 0), (399, 100), (200, 249), (0, 100)):
+        picture.putpixel(point, (BORDER[0] + tolerance, BORDER[1], BORDER[2]))
+    data = encode(picture, "PNG")
+    trimmed = render(data, trim=tolerance).convert("RGB")
+    assert trimmed.size == (300, 180)
+    assert ImageChops.difference(trimmed, picture.crop(INNER)).getbbox() is None
+    assert render(data, trim=tolerance - 1).size == (400, 250)  # a difference of 10 is beyond 9
+    # A spot one step beyond the tolerance, left of the content, is content: the box reaches it.
+    picture.putpixel((5, 100), (BORDER[0], BORDER[1] - tolerance - 1, BORDER[2]))
+    assert render(encode(picture, "PNG"), trim=tolerance).size == (INNER[2] - 5, 180)
+
+
+def test_a_picture_that_would_be_trimmed_away_is_left_whole() -> None:
+    picture = Image.new("RGB", (120, 80), BORDER)
+    picture.putpixel((30, 40), (BORDER[0] + 30, *BORDER[1:]))  # one spot 30 away
+    assert render(encode(picture, "PNG"), trim=29).size == (1, 1)  # the spot alone
+    image = render(encode(picture, "PNG"), trim=30)  # every pixel within the tolerance: nothing left
+    assert image.size == (120, 80)
+    assert image.convert("RGB").getpixel((30, 40)) == (BORDER[0] + 30, *BORDER[1:])
+
+
+def test_trim_counts_alpha() -> None:
+    # The same colour everywhere; only the alpha tells the content from the border.
+    picture = Image.new("RGBA", (200, 100), (200, 0, 0, 0))
+    picture.paste((200, 0, 0, 255), (50, 20, 150, 70))
+    image = render(encode(picture, "PNG"), trim=1)
+    assert image.size == (100, 50)
+    assert image.convert("RGBA").getpixel((50, 25)) == (200, 0, 0, 255)
+    # Alpha within the tolerance is border like any other channel.
+    faint = Image.new("RGBA", (200, 100), (200, 0, 0, 0))
+    faint.paste((200, 0, 0, 5), (50, 20, 150, 70))
+    faint.paste((200, 0, 0, 255), (60, 30, 70, 40))
+    assert render(encode(faint, "PNG"), trim=5).size == (10, 10)
+
+
+def test_trim_compares_with_the_upright_pictures_top_left_pixel() -> None:
+    # Upright, the top-left is border and a spot sits at the top-right corner. The camera stored it
+    # turned (EXIF 6), so the stored top-left pixel is that spot: trimming against it would keep
+    # everything, trimming against the upright corner keeps the content and the spot.
+    upright = bordered()
+    upright.paste((255, 255, 0), (380, 0, 400, 20))
+    data = exif_jpeg(upright, 6, Image.Transpose.ROTATE_90, quality=98)
+    image = render(data, trim=30).convert("RGB")
+    assert image.size == (400 - INNER[0], INNER[3])  # from the content's left to the spot's right
+    assert close(image.getpixel((image.width - 5, 5)), (255, 255, 0))
+    assert close(image.getpixel((image.width - 5, 100)), BORDER)  # right of the content, below the spot
+
+
+def content_jpeg(size: tuple[int, int], at: tuple[int, int], content: Image.Image) -> bytes:
+    picture = Image.new("RGB", size, BORDER)
+    picture.paste(content, at)
+    return encode(picture, "JPEG", quality=95)
+
+
+def decoded_at(data: bytes, denominator: int) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.draft("RGB", (image.width // denominator, image.height // denominator))
+    image.load()
+    return image
+
+
+def test_trim_on_a_jpeg_shrunk_on_load_maps_the_box_back_without_losing_content(monkeypatch) -> None:
+    # The content's left edge is a faint strip, 3 pixels of the 8 that a 1/8 decode blends into
+    # one: 15 from the border there, within the tolerance; the strong colours start a block later.
+    inner = (205, 157, 1391, 1013)
+    content = quadrants((inner[2] - inner[0], inner[3] - inner[1]))
+    content.paste((BORDER[0] + 40, *BORDER[1:]), (0, 0, 3, content.height))
+    data = content_jpeg((1600, 1200), inner[:2], content)
+    full = transform.trim_box([decoded_at(data, 1)], 20, (1600, 1200))
+    shrunk = transform.trim_box([decoded_at(data, 8)], 20, (1600, 1200))
+    assert decoded_at(data, 8).size == (200, 150)
+    # The full decode finds the content (give or take the codec's ringing at its edges) …
+    assert all(abs(a - b) <= 4 for a, b in zip(full, inner, strict=True)), full
+    # … and the box found at 1/8, in full-size pixels, holds all of it, faint edge included, with
+    # at most two blocks of border more on each side.
+    assert shrunk[0] <= min(full[0], inner[0]) and shrunk[1] <= min(full[1], inner[1])
+    assert shrunk[2] >= max(full[2], inner[2]) and shrunk[3] >= max(full[3], inner[3])
+    assert all(abs(a - b) <= 16 for a, b in zip(shrunk, full, strict=True)), (shrunk, full)
+
+    # Through the pipeline: decoded shrunk, and the same picture as the full-size box gives.
+    loaded = []
+    load = Image.Image.load
+
+    def spy(self):
+        result = load(self)
+        loaded.append(self.size)
+        return result
+
+    monkeypatch.setattr(Image.Image, "load", spy)
+    image = render(data, "png", trim=20, width=200).convert("RGB")
+    monkeypatch.undo()
+    assert max(width for width, _ in loaded) < 1600  # never decoded at full size
+    exact = render(encode(decoded_at(data, 1).crop(full), "PNG"), "png", width=200).convert("RGB")
+    assert image.width == exact.width == 200 and abs(image.height - exact.height) <= 1
+    for actual, expected in zip(colours_at_corners(image), (RED, GREEN, BLUE, WHITE), strict=True):
+        assert close(actual, expected), colours_at_corners(image)
+
+
+def test_trim_that_leaves_little_of_a_shrunk_jpeg_decodes_it_again_finer(monkeypatch) -> None:
+    stripes = Image.new("L", (400, 300), 0)
+    for x in range(0, 400, 4):
+        stripes.paste(255, (x, 0, x + 2, 300))  # detail that a 1/8 decode averages to grey
+    data = content_jpeg((4000, 3000), (1800, 1350), stripes.convert("RGB"))
+    loaded = []
+    load = Image.Image.load
+
+    def spy(self):
+        result = load(self)
+        loaded.append(self.size)
+        return result
+
+    monkeypatch.setattr(Image.Image, "load", spy)
+    image = render(data, "png", trim=10, width=400).convert("L")
+    monkeypatch.undo()
+    # Decoded at 1/8 for the untrimmed plan, where a box of about 420 × 330 was found; then in
+    # full, as that trimmed geometry wants, and the box found again there: the content (give or
+    # take a column of the codec's ringing), as trimming a full decode finds it.
+    assert (500, 375) in loaded and max(loaded) == (4000, 3000)
+    exact = transform.trim_box([decoded_at(data, 1)], 10, (4000, 3000))
+    assert all(abs(a - b) <= 1 for a, b in zip(exact, (1800, 1350, 2200, 1650), strict=True)), exact
+    assert image.size == geometry.plan((4000, 3000), RenditionSpec("k", trim=10, width=400), trim=exact).size
+    row = [image.getpixel((x, image.height // 2)) for x in range(100, 300)]
+    assert max(row) - min(row) > 150  # the stripes are there, not a grey blur
 
 
 # -- r_ and fl_ ----------------------------------------------------------------------------------
@@ -268,6 +423,19 @@ def test_every_frame_is_turned_and_cropped() -> None:
     assert_corners(out[0], (BLUE, BLUE, WHITE, WHITE))
     # … and of the frame turned upside down (r_270/fl_h in all: white, green / blue, red), green over red.
     assert_corners(out[1], (GREEN, GREEN, RED, RED))
+
+
+def test_an_animation_is_trimmed_to_one_box_that_holds_every_frames_content() -> None:
+    first, second = Image.new("RGB", (120, 80), (0, 0, 0)), Image.new("RGB", (120, 80), (0, 0, 0))
+    first.paste(RED, (10, 10, 50, 40))
+    second.paste(BLUE, (70, 30, 100, 70))
+    data = animation([first, second])
+    out = frames_of(pipeline.render(data, RenditionSpec("k", trim=1), None, LIMITS).body)
+    assert [frame.size for frame in out] == [(90, 60), (90, 60)]  # the union: 10..100 × 10..70
+    assert out[0].getpixel((5, 5)) == RED and out[0].getpixel((80, 50)) == (0, 0, 0)
+    assert out[1].getpixel((80, 50)) == BLUE and out[1].getpixel((5, 5)) == (0, 0, 0)
+    # A still of it shows the first frame: its own box.
+    assert render(data, "png", trim=1).size == (40, 30)
 
 
 # -- sizes known without the pixels --------------------------------------------------------------

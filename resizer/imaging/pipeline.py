@@ -3,7 +3,8 @@
 A list of small steps, each returning its input when it does not apply. The geometry is planned
 once (geometry.py) from the header before any pixels are decoded, so JPEG originals are decoded
 at the smallest DCT scale that still leaves headroom for a clean Lanczos pass (`Image.draft`);
-only `g_auto` moves the planned crop, from a small copy of the decoded pixels (smartcrop.py).
+only `t_` (its box is found on the decoded pixels, see `trim`) and `g_auto` (which moves the
+planned crop, from a small copy of the decoded pixels: smartcrop.py) look at pixels first.
 r_, fl_ and cr_ are geometry (transform.py turns the resized result).
 Colour (modes, ICC → sRGB) is colour.py, encoders are encoders.py, animation is animation.py.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -63,6 +65,7 @@ def render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits)
     with decoding(spec.key, limits.max_source_pixels):
         decoded = decode(image, plan)
     first = colour.normalize_mode(decoded)
+    image, first, plan = trim(data, image, first, plan, spec, fmt, limits)
     plan = smartcrop.refine(first, plan, spec)
 
     padding, underlay = background(spec, fmt), background(spec, "jpg")
@@ -131,6 +134,52 @@ def dct_scale(size: tuple, scale: Fraction | float) -> int:
         if all(side // denominator >= side * scale * LANCZOS_HEADROOM for side in size):
             return denominator
     return 1
+
+
+def trim(
+    data: bytes,
+    image: Image.Image,
+    first: Image.Image,
+    plan: geometry.Plan,
+    spec: RenditionSpec,
+    fmt: str,
+    limits: Limits,
+) -> tuple[Image.Image, Image.Image, geometry.Plan]:
+    """t_: find the box on the decoded picture, then plan the geometry on it.
+
+    The picture was decoded for the plan without t_. When the box leaves so little that a JPEG
+    decoded at that scale is too coarse for the trimmed geometry, it is decoded again at the
+    scale the trimmed plan wants and the box found again there: the box is always found on the
+    decode that is resized, so the border it may keep (a decoded pixel or two, see
+    transform.full_size) stays under two output pixels. The scale only ever gets finer, so
+    this ends after at most three more decodes (1/8 → 1/4 → 1/2 → 1), usually one.
+    """
+    if spec.trim is None:
+        return image, first, plan
+    size = plan.frame.upright
+    box = transform.trim_box(pictures(data, image, first, fmt, spec, limits), spec.trim, size)
+    plan = geometry.plan(size, spec, trim=box)
+    while image.format in JPEG_FAMILY and first.width * denominator(plan) < size[0]:
+        with decoding(spec.key, limits.max_source_pixels):
+            image = open_image(data, limits)
+            first = colour.normalize_mode(decode(image, plan))
+        plan = geometry.plan(size, spec, trim=transform.trim_box([first], spec.trim, size))
+    return image, first, plan
+
+
+def pictures(
+    data: bytes, image: Image.Image, first: Image.Image, fmt: str, spec: RenditionSpec, limits: Limits
+) -> Iterator[Image.Image]:
+    """What t_ looks at: the decoded picture, or every frame of an animation that stays animated
+    (read from a second handle, one frame at a time, leaving the first decode as it is)."""
+    if not animation.keeps(image, fmt):
+        yield first
+        return
+    guard = functools.partial(decoding, spec.key, limits.max_source_pixels)
+    with guard():
+        source = open_image(data, limits)
+    for frame in animation.frames(source, guard):
+        yield colour.normalize_mode(orient(frame))
 
 
 def orient(image: Image.Image) -> Image.Image:
