@@ -462,3 +462,10 @@ def test_the_picture_tag_writes_the_size_of_a_cropped_and_turned_rendition() -> 
     markup = resizer.image_picture("a.jpg", [4000], original_size="400x300", r=90, cr="0.5:0:0.5:1")
     (img,) = Document(markup).all("img")
     assert (img.attrs["width"], img.attrs["height"]) == ("150", "400")  # the right half of 300 × 400
+
+
+def test_the_tags_claim_no_size_for_a_trimmed_rendition() -> None:
+    # t_'s box is found in the pixels, which the tags never read.
+    assert rendered_size(RenditionSpec("k", trim=10, width=100), (400, 300)) is None
+    (trimmed,) = Document(resizer.image_picture("a.jpg", [100], original_size="400x300", t=10)).all("img")
+    assert "width" not in trimmed.attrs and "height" not in trimmed.attrs
