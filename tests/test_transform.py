@@ -19,6 +19,7 @@ from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
 from resizer.imaging import geometry, pipeline, smartcrop, transform
 from resizer.links import rendered_size
+from tests.conftest import Backend
 from tests.support.images import close, decode, encode, jpeg, png, quadrants
 from tests.support.markup import Document
 from tests.test_smartcrop import scene, subject_share
@@ -469,3 +470,20 @@ def test_the_tags_claim_no_size_for_a_trimmed_rendition() -> None:
     assert rendered_size(RenditionSpec("k", trim=10, width=100), (400, 300)) is None
     (trimmed,) = Document(resizer.image_picture("a.jpg", [100], original_size="400x300", t=10)).all("img")
     assert "width" not in trimmed.attrs and "height" not in trimmed.attrs
+
+
+# -- over HTTP -----------------------------------------------------------------------------------
+
+
+def test_trim_rotate_crop_and_focal_point_over_http(fs_backend: Backend, key_prefix: str) -> None:
+    fs_backend.put_original(f"{key_prefix}/bordered.png", encode(bordered(), "PNG"))
+    reply = fs_backend.server.get(f"/media/t_1/r_90/cr_0:0.5:1:0.5/w_90/{key_prefix}/bordered.png")
+    assert reply.status == 200, reply.body
+    image = decode(reply.body)
+    # Trimmed to 300×180, turned to 180×300 (blue, red / white, green), the bottom half: 180×150 → 90×75.
+    assert (image.format, image.size) == ("PNG", (90, 75))
+    assert_corners(image, (WHITE, GREEN, WHITE, GREEN))
+    fs_backend.put_original(f"{key_prefix}/spot.png", spotted((600, 200), (420, 100)))
+    reply = fs_backend.server.get(f"/media/w_200/h_200/c_fill/g_fp:0.7:0.5/{key_prefix}/spot.png")
+    assert reply.status == 200, reply.body
+    assert spot_at(decode(reply.body)) == pytest.approx((100, 100), abs=1)
