@@ -93,8 +93,12 @@ def image_url(source: Any, **options: Any) -> str:
 
 
 def rendered_size(spec: RenditionSpec, original: Size | None) -> Size | None:
-    """The rendition's size in pixels, by the pipeline's geometry (never enlarged, rounded half up)."""
-    return geometry.plan(original, spec).canvas if original else None
+    """The rendition's size in pixels, by the pipeline's geometry (never enlarged, rounded half up;
+    r_ and cr_ included). None when unknown: without the original's size, and with t_, whose box
+    is found in the pixels, which these tags never read."""
+    if not original or spec.trim is not None:
+        return None
+    return geometry.plan(original, spec).canvas
 
 
 @dataclass(frozen=True)
