@@ -35,9 +35,9 @@ sys.path[:0] = [str(BENCH), str(BENCH.parent)]
 
 import peers  # noqa: E402
 
-from resizer import pipeline  # noqa: E402
 from resizer.core.policy import Limits  # noqa: E402
 from resizer.core.spec import RenditionSpec  # noqa: E402
+from resizer.imaging import pipeline  # noqa: E402
 
 ORIGINALS = peers.CACHE / "originals"
 OUT = BENCH / "out"

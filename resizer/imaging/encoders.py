@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image, ImageChops
+from PIL import Image
 
 from resizer.core.formats import DEFAULT_QUALITY
+from resizer.imaging import palette
 
 # Below this JPEG quality 4:2:0 chroma costs nothing visible and saves 8–18 %; from it the user
 # asked for fidelity, and halved chroma shows on red edges and small coloured text.
@@ -32,8 +33,6 @@ ANIMATED_AVIF_SPEED = 8
 AVIF_OPTIONS = {"subsampling": "4:4:4", "advanced": {"tune": "ssim"}}
 # zlib level 9 (Pillow's optimize) saves 2–3 % over 6 for 3–4× the time (docs/quality.md).
 PNG_COMPRESS_LEVEL = 6
-# Palette PNG only when it is lossless: at most this many colours (Pillow has no libimagequant).
-PALETTE_COLOURS = 256
 
 
 def encode(image: Image.Image, fmt: str, quality: int | None) -> bytes:
@@ -71,23 +70,19 @@ def jpeg(image: Image.Image, out: io.BytesIO, quality: int) -> None:
 
 
 def png(image: Image.Image, out: io.BytesIO, quality: int) -> None:
-    """Lossless: q_ does not apply. A palette only when it represents every pixel exactly."""
-    palette_if_lossless(image).save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+    """Lossless, so q_ does not apply. An exact palette when at most 256 colours represent every
+    pixel: one byte a pixel instead of three or four, smaller but on the tiniest pictures (where its
+    own palette, up to 1 KB, can outweigh that; not worth a second encode of every large flat
+    picture). Otherwise the smallest of truecolour and the palettes that pass palette.py's gate."""
+    exact = palette.exact(image)
+    versions = (exact,) if exact is not image else (image, *palette.faithful(image))
+    out.write(min((png_body(version) for version in versions), key=len))
 
 
-def palette_if_lossless(image: Image.Image) -> Image.Image:
-    if image.mode not in ("RGB", "RGBA"):
-        return image  # grey is one byte a pixel already
-    colours = image.getcolors(PALETTE_COLOURS)
-    if colours is None:
-        return image
-    # Median cut has no RGBA support; fast octree has. With as many slots as colours both are exact
-    # in practice, and the check below makes sure.
-    method = Image.Quantize.FASTOCTREE if image.mode == "RGBA" else Image.Quantize.MEDIANCUT
-    indexed = image.quantize(len(colours), method=method, dither=Image.Dither.NONE)
-    if ImageChops.difference(indexed.convert(image.mode), image).getbbox() is not None:
-        return image
-    return indexed
+def png_body(image: Image.Image) -> bytes:
+    body = io.BytesIO()
+    image.save(body, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return body.getvalue()
 
 
 def webp(image: Image.Image, out: io.BytesIO, quality: int) -> None:
