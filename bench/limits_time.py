@@ -25,11 +25,14 @@ import django  # noqa: E402
 
 django.setup()  # the process-wide limits, as the service sets them at start-up
 
-from resizer import smartcrop  # noqa: E402
 from resizer.core.errors import Unprocessable  # noqa: E402
 from resizer.core.policy import Limits  # noqa: E402
 from resizer.core.spec import RenditionSpec  # noqa: E402
-from resizer.imaging import geometry, pipeline  # noqa: E402
+from resizer.imaging import (  # noqa: E402
+    geometry,
+    pipeline,
+    smartcrop,
+)
 from tests.support import hostile  # noqa: E402
 from tests.support.images import png, quadrants  # noqa: E402
 

@@ -44,9 +44,9 @@ import peers  # noqa: E402
 import quality  # noqa: E402
 from perf_report import Report, Sample  # noqa: E402
 
-from resizer import pipeline  # noqa: E402
 from resizer.core.policy import Limits  # noqa: E402
 from resizer.core.spec import RenditionSpec  # noqa: E402
+from resizer.imaging import pipeline  # noqa: E402
 from tests.support.prom import scrape  # noqa: E402
 from tests.support.seaweed import SeaweedFS  # noqa: E402
 from tests.support.server import Server  # noqa: E402

@@ -28,7 +28,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
 
 import quality as bench  # noqa: E402
 
-from resizer import encoders  # noqa: E402
+from resizer.imaging import encoders  # noqa: E402
 
 Variant = dict[str, object] | Callable[[Image.Image, int], bytes]  # Pillow save options, or an encoder
 FILES = ("BytheWater.jpg", "Kite.jpg", "Path.jpg", "ColorfulCups.jpg", "text.png", "gradient.png")
