@@ -2,7 +2,8 @@
 
 Never any I/O: no file is opened and no storage is called. The original's size, when known, comes
 from the caller (`original_size=`) or from the model's dimension fields (ImageField width_field and
-height_field), and the rendered size is computed with the pipeline's own geometry.
+height_field), and the rendered size is computed with the pipeline's own geometry. An editor's crop
+and focal point come from the model's fields too (ImageField crop_field and focus_field, framing.py).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from resizer.conf import config
 from resizer.core.errors import ResizerError
 from resizer.core.spec import ParsedURL, RenditionSpec, media_request_path
+from resizer.framing import Framing, region_size
 from resizer.imaging import geometry
 
 Size = tuple[int, int]
@@ -57,13 +59,22 @@ def expiry_time(seconds: int, now: float | None = None) -> int:
 
 def make_parsed(source: Any, **options: Any) -> ParsedURL:
     """A validated URL, refused here (ValueError) when the service would refuse it (400/403).
-    `expires=<seconds>` makes it an expiring link (exp_)."""
+    `expires=<seconds>` makes it an expiring link (exp_). A FieldFile's crop and focal point (from
+    its model's fields) are added unless `cr=`/`g=` say otherwise."""
+    return framed_parsed(source_key(source), Framing.of(source), **options)
+
+
+def framed_parsed(key: str, framing: Framing | None, **options: Any) -> ParsedURL:
+    """`make_parsed` for a key with a framing given (an editor's unsaved values, in the admin)."""
     settings = config()
-    key = source_key(source)
     expires = options.pop("expires", None)
     if expires is not None:
         options["exp"] = expiry_time(int(expires))
+    # Under RESIZER_PRESETS_ONLY a URL may not carry cr_ or g_: the framing cannot be written.
+    framing = None if settings.policy.presets_only else framing
     try:
+        if framing:
+            options = framing.add_to(settings.grammar, key, options)
         parsed = settings.grammar.make_parsed(key, **options)
         settings.policy.check_width(parsed)
         settings.policy.check_presets_only(parsed)
@@ -93,8 +104,17 @@ def image_url(source: Any, **options: Any) -> str:
 
 
 def rendered_size(spec: RenditionSpec, original: Size | None) -> Size | None:
-    """The rendition's size in pixels, by the pipeline's geometry (never enlarged, rounded half up)."""
-    return geometry.plan(original, spec).canvas if original else None
+    """The rendition's size in pixels, by the pipeline's geometry (never enlarged, rounded half up).
+
+    r_ and cr_ come first: a quarter turn swaps the sides, and the crop box (fractions of the
+    turned picture) is then the picture that is resized. Unknown after t_: only the pixels say
+    what trimming leaves.
+    """
+    if not original or spec.trim is not None:
+        return None
+    turned = original[::-1] if spec.rotate in (90, 270) else original
+    cropped = region_size(turned, spec.region)
+    return geometry.plan(cropped, replace(spec, rotate=0, flip=None, region=None)).canvas
 
 
 @dataclass(frozen=True)
