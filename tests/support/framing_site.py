@@ -2,14 +2,15 @@
 read back, refused when invalid; the page rendered; the warming that the upload and the new crop
 started waited for. Prints JSON.
 
-Started by tests/test_example_site.py with EXAMPLE_DATA_DIR, RESIZER_BASE_URL (a running resizer)
-and RESIZER_SIGNING_KEY in the environment.
+Started by tests/test_example_site.py (with `editor`: an account and a photo, by tests/test_editor.py)
+with EXAMPLE_DATA_DIR, RESIZER_BASE_URL (a running resizer) and RESIZER_SIGNING_KEY in the environment.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example.settings")
 
@@ -17,6 +18,7 @@ import django
 
 django.setup()
 
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -24,6 +26,7 @@ from django.test import Client  # noqa: E402
 from gallery.models import Photo  # noqa: E402
 
 from resizer.signals import drain  # noqa: E402
+from tests.support.example_admin import EDITOR  # noqa: E402
 from tests.support.images import encode, quadrants  # noqa: E402
 
 # A 1200×800 picture of four flat quadrants (red, green / blue, white). The crop is the top band
@@ -48,6 +51,16 @@ def refusal(**values: str) -> dict[str, list[str]]:
     except ValidationError as exc:
         return exc.message_dict
     raise AssertionError(f"full_clean took {values}")
+
+
+def editor() -> None:
+    """An editor's account and a photo without a crop (for the admin, in a browser)."""
+    call_command("migrate", verbosity=0)
+    username, password = EDITOR
+    get_user_model().objects.create_superuser(username, "editor@example.com", password)
+    photo = Photo(alt="Four colours", image=ContentFile(encode(quadrants((1200, 800)), "PNG"), name="framed.png"))
+    photo.save()
+    print(json.dumps({"photo": photo.pk, "drained": drain(timeout=60)}))
 
 
 def main() -> None:
@@ -75,4 +88,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    editor() if sys.argv[1:] == ["editor"] else main()
