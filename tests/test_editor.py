@@ -123,7 +123,12 @@ def test_an_editor_sets_the_crop_and_focal_point_in_the_admin(service: Server, d
         editor.type("crop", "0.1:0.1:0.3:0.3")
         assert editor.box() == {"left": "10%", "top": "10%", "width": "30%", "height": "30%"}
         editor.loaded("/cr_0.1:0.1:0.3:0.3/")
+        editor.type("crop", "0.5:0:0.6:1")  # past the right edge: said, and the box stays
+        assert editor.field("crop").get_attribute("aria-invalid") == "true"
+        assert "not x:y:w:h inside the picture" in editor.root.find_element(By.CSS_SELECTOR, "[role=status]").text
+        assert editor.box() == {"left": "10%", "top": "10%", "width": "30%", "height": "30%"}
         editor.reset("crop")
+        assert editor.field("crop").get_attribute("aria-invalid") == "false"
         assert editor.value("crop") == "" and editor.box() is None
 
         # Drag across the top band (red on the left, green on the right) to crop.

@@ -115,6 +115,25 @@ def test_an_editors_crop_and_focal_point_are_stored_and_go_into_every_url(start_
     cropped = "cr_0.05:0.05:0.9:0.4,w_{},g_fp:0.8889:0.5,f_webp.webp"
     assert warmed == sorted([*(f"w_{w},f_webp.webp" for w in (320, 640)), *(cropped.format(w) for w in (320, 640))])
 
+    # The admin view that signs the editor's previews: for staff, for the page's image only.
+    previews = report["previews"]
+    assert previews["anonymous"][0] == 302  # to the admin's login
+    status, body = previews["framed"]
+    assert status == 200
+    answer = json.loads(body)["previews"]
+    assert [(p["label"], p["width"], p["height"]) for p in answer] == [
+        ("Square", 160, 160), ("16:9", 284, 160), ("Portrait 3:4", 120, 160)
+    ]  # fmt: skip
+    assert urlsplit(answer[0]["url"]).path.startswith("/media/s_")
+    assert urlsplit(answer[0]["url"]).path.endswith(
+        "/cr_0.1:0.2:0.5:0.5/w_160/h_160/c_fill/g_fp:0.4:0.4/photos/framed.png"
+    )
+    assert previews["invalid"] == [
+        400,
+        json.dumps({"error": "crop: the crop box must lie inside the picture: x + w and y + h at most 1"}),
+    ]
+    assert previews["forged"][0] == 400 and "reload" in previews["forged"][1]
+
     # resizer_warm --model: the row's crop and point too (w_320 in WebP is stored already).
     manage = str(SITE / "manage.py")
     args = ("resizer_warm", "--model", "gallery.Photo.image", "--widths", "100,320", "--formats", "webp")

@@ -19,12 +19,14 @@ import django
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.core import signing  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from gallery.models import Photo  # noqa: E402
 
+from resizer.admin import TOKEN_SALT  # noqa: E402
 from resizer.signals import drain  # noqa: E402
 from tests.support.example_admin import EDITOR  # noqa: E402
 from tests.support.images import encode, quadrants  # noqa: E402
@@ -63,6 +65,24 @@ def editor() -> None:
     print(json.dumps({"photo": photo.pk, "drained": drain(timeout=60)}))
 
 
+def previews_view() -> dict[str, object]:
+    """The admin view that signs the editor's preview URLs: for whom, for what, and its answers."""
+    url = "/admin/gallery/photo/resizer-framing/"
+    token = signing.dumps(Photo.objects.get().image.name, salt=TOKEN_SALT)
+    client = Client()
+    answers = {"anonymous": client.get(url, {"token": token, "crop": "0.1:0.2:0.5:0.5"})}
+    username, password = EDITOR
+    client.force_login(get_user_model().objects.create_superuser(username, "editor@example.com", password))
+    asked = {
+        "framed": {"token": token, "crop": "0.1:0.2:0.5:0.5", "focus": "0.3:0.4"},
+        "invalid": {"token": token, "crop": "0.5:0:0.6:1"},
+        # Only for the image the page was made for: a token of the client's own is refused.
+        "forged": {"token": signing.dumps("photos/other.png", salt="another"), "crop": ""},
+    }
+    answers |= {name: client.get(url, query) for name, query in asked.items()}
+    return {name: [answer.status_code, answer.content.decode()] for name, answer in answers.items()}
+
+
 def main() -> None:
     call_command("migrate", verbosity=0)
     photo = Photo(alt="Four colours", image=ContentFile(encode(quadrants((1200, 800)), "PNG"), name="framed.png"))
@@ -74,6 +94,7 @@ def main() -> None:
     stored = Photo.objects.values_list("crop", "focus").get()
     refused = {**refusal(crop="0.5:0:0.6:1"), **refusal(focus="0.5:1.5")}
     pages = {name: Client().get(path) for name, path in (("django", "/"), ("jinja", "/jinja/"))}
+    previews = previews_view()
     print(
         json.dumps(
             {
@@ -82,6 +103,7 @@ def main() -> None:
                 "status": {name: page.status_code for name, page in pages.items()},
                 "pages": {name: page.content.decode() for name, page in pages.items()},
                 "drained": drained,
+                "previews": previews,
             }
         )
     )
