@@ -15,13 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from typing import Any
 
 from resizer.core.options import TEN_THOUSANDTH, Point, Region, fraction, points
 from resizer.core.spec import Grammar, RenditionSpec
 
-Size = tuple[int, int]
 ZERO, ONE = Decimal(0), Decimal(1)
 CROP_FORMAT = "x:y:w:h, four fractions from 0 to 1 with at most 4 decimals (0.1:0.2:0.5:0.5)"
 FOCUS_FORMAT = "x:y, two fractions from 0 to 1 with at most 4 decimals (0.3:0.4)"
@@ -87,16 +85,6 @@ def within(point: Point, region: Region | None) -> Point:
         return share.quantize(TEN_THOUSANDTH, rounding=ROUND_HALF_UP).normalize()
 
     return relative(point[0], x, w), relative(point[1], y, h)
-
-
-def region_size(size: Size, region: Region | None) -> Size:
-    """The crop's size in pixels: a derived dimension, rounded half up and at least 1."""
-    if region is None:
-        return size
-    return tuple(  # type: ignore[return-value]
-        max(1, int(Fraction(length) * Fraction(share) + Fraction(1, 2)))
-        for length, share in zip(size, region[2:], strict=True)
-    )
 
 
 def _named(name: str, parse: Callable[[str | None], Any], text: str | None) -> Any:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from resizer.conf import config
 from resizer.core.errors import ResizerError
 from resizer.core.spec import ParsedURL, RenditionSpec, media_request_path
-from resizer.framing import Framing, region_size
+from resizer.framing import Framing
 from resizer.imaging import geometry
 
 Size = tuple[int, int]
@@ -104,17 +104,12 @@ def image_url(source: Any, **options: Any) -> str:
 
 
 def rendered_size(spec: RenditionSpec, original: Size | None) -> Size | None:
-    """The rendition's size in pixels, by the pipeline's geometry (never enlarged, rounded half up).
-
-    r_ and cr_ come first: a quarter turn swaps the sides, and the crop box (fractions of the
-    turned picture) is then the picture that is resized. Unknown after t_: only the pixels say
-    what trimming leaves.
-    """
+    """The rendition's size in pixels, by the pipeline's geometry (never enlarged, rounded half up;
+    r_ and cr_ included). None when unknown: without the original's size, and with t_, whose box
+    is found in the pixels, which these tags never read."""
     if not original or spec.trim is not None:
         return None
-    turned = original[::-1] if spec.rotate in (90, 270) else original
-    cropped = region_size(turned, spec.region)
-    return geometry.plan(cropped, replace(spec, rotate=0, flip=None, region=None)).canvas
+    return geometry.plan(original, spec).canvas
 
 
 @dataclass(frozen=True)

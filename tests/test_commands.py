@@ -287,3 +287,23 @@ def test_inspect_tells_spec_signature_storage_and_headers(s3: SeaweedFS, key_pre
     assert "missing signature" in str(failed)
     _, _, failed = run("resizer_inspect", f"/media/w_abc/{key}")
     assert "not a rendition URL (400)" in str(failed)
+
+
+def test_two_shards_warm_every_original_once_between_them(s3: SeaweedFS, key_prefix: str) -> None:
+    keys = [f"{key_prefix}/shard/{index}.jpg" for index in range(12)]
+    for key in keys:
+        s3.put("originals", key, jpeg((120, 90)))
+    warmed = []
+    for shard in ("0/2", "1/2"):
+        before = set(s3.keys("renditions", key_prefix))
+        out, err, failed = run("resizer_warm", "--prefix", f"{key_prefix}/shard/", "--widths", "50", "--shard", shard)
+        assert failed is None, (out, err)
+        mine = {name.rpartition("/")[0] for name in set(s3.keys("renditions", key_prefix)) - before}
+        assert mine, f"shard {shard} warmed nothing of 12 originals"
+        warmed.append(mine)
+    assert warmed[0].isdisjoint(warmed[1]) and warmed[0] | warmed[1] == set(keys)
+    # Stable: asking again for shard 0 finds its renditions stored, and renders nothing new.
+    out, _, _ = run("resizer_warm", "--prefix", f"{key_prefix}/shard/", "--widths", "50", "--shard", "0/2")
+    assert f"0 rendered, {len(warmed[0])} already stored, 0 failed" in out
+    _, _, failed = run("resizer_warm", "--prefix", f"{key_prefix}/shard/", "--widths", "50", "--shard", "2/2")
+    assert str(failed) == "--shard: '2/2' is not K/N with 0 ≤ K < N"

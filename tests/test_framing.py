@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from resizer.fields import CropField, FocusField, ImageField
-from resizer.framing import Framing, parse_crop, parse_focus, region_size, turned_box, turned_point, within
+from resizer.framing import Framing, parse_crop, parse_focus, turned_box, turned_point, within
 
 
 class Framed(models.Model):
@@ -135,9 +135,3 @@ def test_boxes_and_points_follow_rotation_and_flip() -> None:
             px, py = turned_point(point, rotate, flip)
             assert x <= px <= x + w and y <= py <= y + h
     assert turned_point(point, 90, None) == (D("0.7"), D("0.2"))
-
-
-def test_the_crop_size_in_pixels_is_rounded_half_up() -> None:
-    assert region_size((3000, 2000), (D("0.1"), D("0.2"), D("0.5"), D("0.5"))) == (1500, 1000)
-    assert region_size((3, 3), (D(0), D(0), D("0.5"), D("0.1"))) == (2, 1)  # 1.5 → 2, 0.3 → at least 1
-    assert region_size((3000, 2000), None) == (3000, 2000)

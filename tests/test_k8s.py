@@ -160,3 +160,20 @@ def test_the_originals_cache_fits_the_pods_tmp_volume() -> None:
     tmp = next(volume for volume in pod_spec()["volumes"] if volume["name"] == "tmp")
     cache = int(settings()["RESIZER_ORIGINALS_CACHE_BYTES"]) / MIB
     assert cache + 64 <= mebibytes(tmp["emptyDir"]["sizeLimit"])  # and room for tempfiles and metrics
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_indexed_warm_job_is_valid_and_splits_the_bucket_as_it_says(version: str) -> None:
+    (job,) = yaml.safe_load_all((K8S / "jobs" / "warm.yaml").read_text())
+    kubernetes_validate.validate(job, version, strict=True)
+    spec = job["spec"]
+    (container,) = spec["template"]["spec"]["containers"]
+    shard = next(arg for arg in container["command"] if arg.startswith("--shard="))
+    assert spec["completionMode"] == "Indexed"
+    assert (
+        shard == f"--shard=$(JOB_COMPLETION_INDEX)/{spec['completions']}" and spec["parallelism"] == spec["completions"]
+    )
+    assert container["command"][:3] == ["python", "manage.py", "resizer_warm"]
+    service = deployment_container()
+    assert container["image"] == service["image"] and container["envFrom"] == service["envFrom"]
+    assert container["resources"]["limits"]["memory"] == service["resources"]["limits"]["memory"]

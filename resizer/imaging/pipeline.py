@@ -3,7 +3,9 @@
 A list of small steps, each returning its input when it does not apply. The geometry is planned
 once (geometry.py) from the header before any pixels are decoded, so JPEG originals are decoded
 at the smallest DCT scale that still leaves headroom for a clean Lanczos pass (`Image.draft`);
-only `g_auto` moves the planned crop, from a small copy of the decoded pixels (smartcrop.py).
+only `t_` (its box is found on the decoded pixels, see `trim`) and `g_auto` (which moves the
+planned crop, from a small copy of the decoded pixels: smartcrop.py) look at pixels first.
+r_, fl_ and cr_ are geometry (transform.py turns the resized result).
 Colour (modes, ICC → sRGB) is colour.py, encoders are encoders.py, animation is animation.py.
 """
 
@@ -12,7 +14,9 @@ from __future__ import annotations
 import functools
 import io
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 
 from PIL import Image, ImageOps
 
@@ -20,7 +24,7 @@ from resizer.core.errors import Unprocessable
 from resizer.core.formats import ALPHA_FORMATS, CONTENT_TYPES, JPEG_FAMILY, OWN_FORMATS
 from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
-from resizer.imaging import animation, colour, encoders, geometry, smartcrop
+from resizer.imaging import animation, colour, encoders, geometry, smartcrop, transform
 from resizer.imaging.colour import has_alpha
 from resizer.imaging.decoders import allowed, decoding, orientation
 
@@ -61,6 +65,7 @@ def render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits)
     with decoding(spec.key, limits.max_source_pixels):
         decoded = decode(image, plan)
     first = colour.normalize_mode(decoded)
+    image, first, plan = trim(data, image, first, plan, spec, fmt, limits)
     plan = smartcrop.refine(first, plan, spec)
 
     padding, underlay = background(spec, fmt), background(spec, "jpg")
@@ -106,15 +111,24 @@ def oriented_size(image: Image.Image) -> tuple[int, int]:
 
 def decode(image: Image.Image, plan: geometry.Plan) -> Image.Image:
     """Shrink-on-load for JPEG, then apply the EXIF orientation."""
-    if image.format in JPEG_FAMILY and plan.scale < 1:
-        scale = dct_scale(image.size, plan.scale)
+    if image.format in JPEG_FAMILY:
+        scale = denominator(plan)
         if scale > 1:
             image.draft(image.mode, (image.width // scale, image.height // scale))
     image.load()
     return orient(colour.plain_cmyk(image))
 
 
-def dct_scale(size: tuple[int, int], scale: float) -> int:
+def denominator(plan: geometry.Plan) -> int:
+    """The JPEG decode scale for a plan, from the part of the original it uses (its window: a
+    cr_ region or a fill crop), so a small region of a large original still shrinks on load."""
+    if plan.scale >= 1:
+        return 1
+    left, top, right, bottom = plan.window
+    return dct_scale((right - left, bottom - top), plan.scale)
+
+
+def dct_scale(size: tuple, scale: Fraction | float) -> int:
     """The coarsest JPEG decode scale (1/8, 1/4, 1/2) that keeps LANCZOS_HEADROOM over the output."""
     for denominator in DCT_SCALES:
         if all(side // denominator >= side * scale * LANCZOS_HEADROOM for side in size):
@@ -122,18 +136,59 @@ def dct_scale(size: tuple[int, int], scale: float) -> int:
     return 1
 
 
+def trim(
+    data: bytes,
+    image: Image.Image,
+    first: Image.Image,
+    plan: geometry.Plan,
+    spec: RenditionSpec,
+    fmt: str,
+    limits: Limits,
+) -> tuple[Image.Image, Image.Image, geometry.Plan]:
+    """t_: find the box on the decoded picture, then plan the geometry on it.
+
+    The picture was decoded for the plan without t_. When the box leaves so little that a JPEG
+    decoded at that scale is too coarse for the trimmed geometry, it is decoded again at the
+    scale the trimmed plan wants and the box found again there: the box is always found on the
+    decode that is resized, so the border it may keep (a decoded pixel or two, see
+    transform.full_size) stays under two output pixels. The scale only ever gets finer, so
+    this ends after at most three more decodes (1/8 → 1/4 → 1/2 → 1), usually one.
+    """
+    if spec.trim is None:
+        return image, first, plan
+    size = plan.frame.upright
+    box = transform.trim_box(pictures(data, image, first, fmt, spec, limits), spec.trim, size)
+    plan = geometry.plan(size, spec, trim=box)
+    while image.format in JPEG_FAMILY and first.width * denominator(plan) < size[0]:
+        with decoding(spec.key, limits.max_source_pixels):
+            image = open_image(data, limits)
+            first = colour.normalize_mode(decode(image, plan))
+        plan = geometry.plan(size, spec, trim=transform.trim_box([first], spec.trim, size))
+    return image, first, plan
+
+
+def pictures(
+    data: bytes, image: Image.Image, first: Image.Image, fmt: str, spec: RenditionSpec, limits: Limits
+) -> Iterator[Image.Image]:
+    """What t_ looks at: the decoded picture, or every frame of an animation that stays animated
+    (read from a second handle, one frame at a time, leaving the first decode as it is)."""
+    if not animation.keeps(image, fmt):
+        yield first
+        return
+    guard = functools.partial(decoding, spec.key, limits.max_source_pixels)
+    with guard():
+        source = open_image(data, limits)
+    for frame in animation.frames(source, guard):
+        yield colour.normalize_mode(orient(frame))
+
+
 def orient(image: Image.Image) -> Image.Image:
     return ImageOps.exif_transpose(image) if orientation(image) != 1 else image
 
 
 def resize(image: Image.Image, plan: geometry.Plan) -> Image.Image:
-    if not plan.resizes and image.size == plan.source:
-        return image
-    # The decoded image may be smaller than the source (draft): map the region onto it.
-    sx, sy = image.width / plan.source[0], image.height / plan.source[1]
-    left, top, right, bottom = plan.region
-    box = (left * sx, top * sy, right * sx, bottom * sy)
-    return image.resize(plan.size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    """The plan's window of the upright original at the planned size, then r_ and fl_ on the result."""
+    return transform.turn(transform.sample(image, plan), plan.frame)
 
 
 def background(spec: RenditionSpec, fmt: str) -> tuple[int, int, int, int]:

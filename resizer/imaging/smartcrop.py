@@ -15,7 +15,7 @@ from fractions import Fraction
 from PIL import Image, ImageFilter, ImageOps
 
 from resizer.core.spec import RenditionSpec
-from resizer.imaging import geometry
+from resizer.imaging import geometry, transform
 
 SAMPLE = 96  # the analysed copy's long side
 SATURATION_WEIGHT = 0.25
@@ -33,8 +33,10 @@ def refine(image: Image.Image, plan: geometry.Plan, spec: RenditionSpec) -> geom
     if slack < 1:
         return plan
     share = (right - left) / width if horizontal else (bottom - top) / height
-    anchor = best_position(profile(energy(image), horizontal), share)
-    return geometry.plan(plan.source, spec, anchor=(anchor, Fraction(1, 2)) if horizontal else (Fraction(1, 2), anchor))
+    picture = transform.picture(image, plan, SAMPLE)  # the region after t_/r_/fl_/cr_, as it is output
+    anchor = best_position(profile(energy(picture), horizontal), share)
+    placed = (anchor, Fraction(1, 2)) if horizontal else (Fraction(1, 2), anchor)
+    return geometry.plan(plan.frame.upright, spec, anchor=placed, trim=plan.frame.trim)
 
 
 def energy(image: Image.Image) -> Image.Image:

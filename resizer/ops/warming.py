@@ -7,6 +7,7 @@ own fetch, render and store, with its pools and single flight.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,23 @@ class Job:
 
 def split(text: str | None) -> list[str]:
     return [item.strip() for item in (text or "").split(",") if item.strip()]
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """`--shard K/N` (K from 0 to N − 1, as a Kubernetes Indexed Job's JOB_COMPLETION_INDEX)."""
+    if text is None:
+        return None
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(count) > 0 and int(index) < int(count)):
+        raise ValueError(f"--shard: {text[:64]!r} is not K/N with 0 ≤ K < N")
+    return int(index), int(count)
+
+
+def in_shard(key: str, index: int, count: int) -> bool:
+    """A stable split: the same key always falls in the same shard, whatever else is listed, on
+    every machine (a hash of the key, not of the list's order or Python's per-process hash)."""
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count == index
 
 
 def parse_widths(text: str | None) -> list[int]:

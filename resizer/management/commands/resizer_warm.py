@@ -38,6 +38,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--options", default="", help="options for every rendition, as in a URL: h_400/c_fill")
         parser.add_argument("--concurrency", type=int, help="renditions at a time (default: RESIZER_RENDER_WORKERS)")
+        parser.add_argument(
+            "--shard",
+            metavar="K/N",
+            help="warm only this machine's share of the originals: a stable split by key into N, this one K "
+            "(0 ≤ K < N; e.g. a Kubernetes Indexed Job's $(JOB_COMPLETION_INDEX)/N)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         self.verbosity = options["verbosity"]
@@ -46,6 +52,7 @@ class Command(BaseCommand):
         try:
             widths = warming.parse_widths(options["widths"]) or sorted(settings.policy.widths or ())
             formats = warming.parse_formats(options["formats"])
+            shard = warming.parse_shard(options["shard"])
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         presets = warming.split(options["presets"])
@@ -53,6 +60,10 @@ class Command(BaseCommand):
             raise CommandError("give --widths or --presets (or set RESIZER_WIDTHS)")
         source = originals()
         found = self.originals(source, options)
+        if shard is not None:
+            found = [original for original in found if warming.in_shard(original[0], *shard)]
+            shown = plural(len({key for key, _ in found}), "original")
+            self.stdout.write(f"resizer_warm: shard {shard[0]}/{shard[1]}: {shown}")
         if settings.policy.presets_only:  # no URL can carry cr_ or g_fp: there, so no page writes them
             found = list(dict.fromkeys((key, None) for key, _ in found))
         option_sets = warming.variants(widths, presets, formats, warming.parse_options(options["options"]))
