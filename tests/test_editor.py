@@ -12,89 +12,19 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from selenium.webdriver import ActionChains, Keys
+from selenium.webdriver import Keys
 from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
 
 from resizer import links
 from resizer.framing import parse_crop, parse_focus, spell, within
 from tests.support.browser import chromium
-from tests.support.example_admin import SECRET, in_site, log_in, running_site
+from tests.support.example_admin import SECRET, Editor, in_site, log_in, running_site, unquote_path
 from tests.support.images import close, decode
 from tests.support.markup import Document, srcset
 from tests.support.server import Server
 
 KEY = "photos/framed.png"  # 1200×800: red, green / blue, white quadrants (tests/support/framing_site.py)
-# Wait until every image of the editor has loaded (previews included), then report their URLs.
-LOADED = """
-const images = [...document.querySelectorAll(".resizer-framing img")];
-return images.every((img) => img.complete && img.naturalWidth > 0) ? images.map((img) => img.src) : null;
-"""
-
-
-class Editor:
-    """The editor on the change page, driven as a person would: pointer, keyboard, the fields."""
-
-    def __init__(self, driver: WebDriver) -> None:
-        self.driver = driver
-        self.root = driver.find_element(By.CSS_SELECTOR, ".resizer-framing")
-        self.picture = self.root.find_element(By.CSS_SELECTOR, ".resizer-framing-stage img")
-
-    def field(self, name: str) -> WebElement:
-        return self.driver.find_element(By.NAME, name)
-
-    def value(self, name: str) -> str:
-        return self.field(name).get_attribute("value")
-
-    def offset(self, fraction: tuple[float, float]) -> tuple[int, int]:
-        """From the picture's centre (where selenium measures from) to a point given in fractions."""
-        size = self.picture.size
-        return round((fraction[0] - 0.5) * size["width"]), round((fraction[1] - 0.5) * size["height"])
-
-    def click(self, at: tuple[float, float]) -> None:
-        ActionChains(self.driver).move_to_element_with_offset(self.picture, *self.offset(at)).click().perform()
-
-    def drag(self, start: tuple[float, float], end: tuple[float, float]) -> None:
-        (x0, y0), (x1, y1) = self.offset(start), self.offset(end)
-        # Through a point halfway, as a hand moves: the box is drawn as it grows, set when let go.
-        chain = ActionChains(self.driver).move_to_element_with_offset(self.picture, x0, y0).click_and_hold()
-        chain.move_to_element_with_offset(self.picture, (x0 + x1) // 2, (y0 + y1) // 2)
-        chain.move_to_element_with_offset(self.picture, x1, y1).release().perform()
-
-    def press(self, *keys: str) -> None:
-        ActionChains(self.driver).send_keys(*keys).perform()
-
-    def reset(self, what: str) -> None:
-        self.root.find_element(By.CSS_SELECTOR, f"[data-reset={what}]").click()
-
-    def type(self, name: str, text: str) -> None:
-        field = self.field(name)
-        field.clear()
-        field.send_keys(text)
-
-    def box(self) -> dict[str, str] | None:
-        """The crop box's place on the picture, in % (None when hidden: the whole picture)."""
-        return self.driver.execute_script(
-            "const box = arguments[0].querySelector('.resizer-framing-crop');"
-            "return box.hidden ? null : {left: box.style.left, top: box.style.top,"
-            " width: box.style.width, height: box.style.height};",
-            self.root,
-        )
-
-    def loaded(self, containing: str = "") -> list[str]:
-        """The editor's image URLs once all have loaded and every preview's contains `containing`."""
-
-        def ready(driver: WebDriver) -> list[str] | None:
-            urls = driver.execute_script(LOADED)
-            return urls if urls and all(containing in unquote_path(url) for url in urls[1:]) else None
-
-        return WebDriverWait(self.driver, 30).until(ready)
-
-
-def unquote_path(url: str) -> str:
-    return urllib.request.unquote(urlsplit(url).path)
 
 
 def units(value: Decimal) -> int:

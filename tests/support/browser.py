@@ -37,6 +37,7 @@ def chromium(profile: Path, window: tuple[int, int] = (1280, 900)) -> Iterator[w
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     try:
+        driver.set_window_size(*window)  # the flag alone is capped at a default screen's height
         yield driver
     finally:
         driver.quit()

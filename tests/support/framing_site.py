@@ -26,6 +26,7 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from gallery.models import Photo  # noqa: E402
 
+from demo.images import landscape  # noqa: E402
 from resizer.admin import TOKEN_SALT  # noqa: E402
 from resizer.signals import drain  # noqa: E402
 from tests.support.example_admin import EDITOR  # noqa: E402
@@ -55,12 +56,17 @@ def refusal(**values: str) -> dict[str, list[str]]:
     raise AssertionError(f"full_clean took {values}")
 
 
-def editor() -> None:
-    """An editor's account and a photo without a crop (for the admin, in a browser)."""
+def editor(picture: str) -> None:
+    """An editor's account and a photo without a crop (for the admin, in a browser): the four
+    colours, or the demo's dusk landscape (for the documentation's screenshot)."""
     call_command("migrate", verbosity=0)
     username, password = EDITOR
     get_user_model().objects.create_superuser(username, "editor@example.com", password)
-    photo = Photo(alt="Four colours", image=ContentFile(encode(quadrants((1200, 800)), "PNG"), name="framed.png"))
+    if picture == "dusk":
+        image = ContentFile(encode(landscape(), "JPEG", quality=90), name="dusk.jpg")
+        photo = Photo(alt="Dusk over the hills", image=image)
+    else:
+        photo = Photo(alt="Four colours", image=ContentFile(encode(quadrants((1200, 800)), "PNG"), name="framed.png"))
     photo.save()
     print(json.dumps({"photo": photo.pk, "drained": drain(timeout=60)}))
 
@@ -110,4 +116,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    editor() if sys.argv[1:] == ["editor"] else main()
+    editor(sys.argv[2] if sys.argv[2:] else "quadrants") if sys.argv[1:2] == ["editor"] else main()
