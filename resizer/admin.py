@@ -75,7 +75,9 @@ class FramingWidget(AdminFileWidget):
 
     def get_context(self, name: str, value: Any, attrs: dict | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
-        context["editor"] = self.editor(name, value) if getattr(value, "name", None) else None
+        # Under RESIZER_PRESETS_ONLY no URL may carry cr_ or g_: there is nothing to edit for.
+        shown = getattr(value, "name", None) and not config().policy.presets_only
+        context["editor"] = self.editor(name, value) if shown else None
         return context
 
     def editor(self, name: str, value: Any) -> dict[str, Any]:

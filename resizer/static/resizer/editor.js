@@ -143,6 +143,7 @@
 
     /* Set a field as if typed (canonical text; the centre and the whole picture are ""). */
     write(input, text) {
+      if (!input) return; // a field the form leaves out (or shows read-only)
       const value = input === this.cropInput ? parseCrop(text) : parseFocus(text);
       input.value = value ? spell(value) : "";
       input.dispatchEvent(new Event("change", { bubbles: true }));
