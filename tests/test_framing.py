@@ -8,6 +8,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.test.utils import isolate_apps
 
 from resizer.fields import CropField, FocusField, ImageField
 from resizer.framing import Framing, parse_crop, parse_focus, turned_box, turned_point, within
@@ -80,6 +81,7 @@ def test_the_fields_deconstruct_to_what_was_written() -> None:
     assert "crop_field" not in ImageField().deconstruct()[3]
 
 
+@isolate_apps("resizer")  # kept out of the app registry: `manage.py check` in other tests must not see it
 def test_the_field_check_names_a_missing_or_wrong_framing_field() -> None:
     class Wrong(models.Model):
         image = ImageField(crop_field="box", focus_field="point")
