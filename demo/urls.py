@@ -4,4 +4,7 @@ from django.urls import path
 
 from demo import views
 
-urlpatterns = [path("", views.index, name="demo-index")]
+urlpatterns = [
+    path("", views.index, name="demo-index"),
+    path("focus/", views.focus, name="demo-focus"),
+]

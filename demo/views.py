@@ -20,3 +20,21 @@ SIZES = "(max-width: 752px) calc(100vw - 32px), 720px"
 def index(request: HttpRequest) -> HttpResponse:
     context = {"images": IMAGES, "widths": WIDTHS, "sizes": SIZES}
     return TemplateResponse(request, "demo/index.html", context)
+
+
+# The focal-point page: one photo cut to several shapes, from its centre and around its focal point
+# (the sun of demo/images.py's dusk: 0.68 across, 0.52 down). A site keeps the point in a model
+# field (resizer.fields.FocusField); here it is written out, as g='fp:…' on the tag.
+FOCUS_KEY, FOCUS_SIZE, FOCUS = "demo/dusk.jpg", "3200x2000", "fp:0.68:0.52"
+SHAPES = [
+    ("Square", 240, 240),
+    ("Portrait 3:4", 180, 240),
+    ("Tall 9:16", 135, 240),
+    ("16:9", 320, 180),
+    ("Banner 3:1", 360, 120),
+]
+
+
+def focus(request: HttpRequest) -> HttpResponse:
+    context = {"key": FOCUS_KEY, "size": FOCUS_SIZE, "focus": FOCUS, "shapes": SHAPES, "point": (68, 52)}
+    return TemplateResponse(request, "demo/focus.html", context)

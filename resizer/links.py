@@ -2,7 +2,8 @@
 
 Never any I/O: no file is opened and no storage is called. The original's size, when known, comes
 from the caller (`original_size=`) or from the model's dimension fields (ImageField width_field and
-height_field), and the rendered size is computed with the pipeline's own geometry.
+height_field), and the rendered size is computed with the pipeline's own geometry. An editor's crop
+and focal point come from the model's fields too (ImageField crop_field and focus_field, framing.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from resizer.conf import config
 from resizer.core.errors import ResizerError
 from resizer.core.spec import ParsedURL, RenditionSpec, media_request_path
+from resizer.framing import Framing
 from resizer.imaging import geometry
 
 Size = tuple[int, int]
@@ -57,13 +59,22 @@ def expiry_time(seconds: int, now: float | None = None) -> int:
 
 def make_parsed(source: Any, **options: Any) -> ParsedURL:
     """A validated URL, refused here (ValueError) when the service would refuse it (400/403).
-    `expires=<seconds>` makes it an expiring link (exp_)."""
+    `expires=<seconds>` makes it an expiring link (exp_). A FieldFile's crop and focal point (from
+    its model's fields) are added unless `cr=`/`g=` say otherwise."""
+    return framed_parsed(source_key(source), Framing.of(source), **options)
+
+
+def framed_parsed(key: str, framing: Framing | None, **options: Any) -> ParsedURL:
+    """`make_parsed` for a key with a framing given (an editor's unsaved values, in the admin)."""
     settings = config()
-    key = source_key(source)
     expires = options.pop("expires", None)
     if expires is not None:
         options["exp"] = expiry_time(int(expires))
+    # Under RESIZER_PRESETS_ONLY a URL may not carry cr_ or g_: the framing cannot be written.
+    framing = None if settings.policy.presets_only else framing
     try:
+        if framing:
+            options = framing.add_to(settings.grammar, key, options)
         parsed = settings.grammar.make_parsed(key, **options)
         settings.policy.check_width(parsed)
         settings.policy.check_presets_only(parsed)

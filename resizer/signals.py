@@ -1,5 +1,5 @@
-"""Pre-render on upload: once a save with a new image commits, ask resizer for its renditions,
-in the background, so that the first visitor finds them made.
+"""Pre-render on upload: once a save with a new image (or a new crop or focal point: new URLs)
+commits, ask resizer for its renditions, in the background, so that the first visitor finds them made.
 
 One line, after the model (models.py) or in AppConfig.ready:
 
@@ -58,15 +58,27 @@ def warm_on_save(
     for variant in variants:  # a ValueError now, naming the option, rather than at each save
         links.make_spec("check.jpg", **variant)
     uid = f"resizer-warm:{model._meta.label}.{field}"
-    pre_save.connect(partial(_note_upload, field), sender=model, weak=False, dispatch_uid=uid)
+    pre_save.connect(partial(_note_new_urls, field), sender=model, weak=False, dispatch_uid=uid)
     post_save.connect(partial(_warm_after_commit, field, origin, variants), sender=model, weak=False, dispatch_uid=uid)
 
 
-def _note_upload(field: str, sender: type, instance: models.Model, **kwargs: Any) -> None:
+def _note_new_urls(field: str, sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     # A file not yet committed to storage is a new upload (FieldFile.pre_save will save it).
     file = getattr(instance, field)
-    if file and not file._committed:
+    if file and (not file._committed or _framing_changed(sender, instance, field)):
         instance.__dict__.setdefault("_resizer_uploads", set()).add(field)
+
+
+def _framing_changed(model: type[models.Model], instance: models.Model, field: str) -> bool:
+    """Whether the crop or focal point differs from the stored row's: its URLs are new ones.
+    One query, only for a model whose image field has crop_field or focus_field."""
+    image = model._meta.get_field(field)
+    names = [name for name in (getattr(image, "crop_field", None), getattr(image, "focus_field", None)) if name]
+    if not names or instance._state.adding:
+        return False
+    stored = model._default_manager.filter(pk=instance.pk).values_list(*names).first()
+    current = tuple(model._meta.get_field(name).to_python(getattr(instance, name)) for name in names)
+    return stored != current
 
 
 def _warm_after_commit(field: str, origin: str, variants: list[dict], instance: models.Model, **kwargs: Any) -> None:
@@ -74,8 +86,8 @@ def _warm_after_commit(field: str, origin: str, variants: list[dict], instance: 
     if field not in uploads:
         return
     uploads.discard(field)
-    key = getattr(instance, field).name
-    urls = [origin + links.media_path(links.make_spec(key, **variant)) for variant in variants]
+    file = getattr(instance, field)  # the FieldFile: its crop and focal point go into the URLs
+    urls = [origin + links.media_path(links.make_spec(file, **variant)) for variant in variants]
     transaction.on_commit(partial(submit, urls), using=kwargs.get("using"))
 
 

@@ -5,27 +5,16 @@ candidate really is as wide as its descriptor says."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 
+from tests.support.browser import chromium, require
 from tests.support.markup import srcset
 from tests.support.server import Server
 from tests.test_demo import manage
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-# Headless Chromium as root on a closed network: without the background-networking flags it
-# keeps trying to reach Google's services and has its connections refused many at a time.
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--hide-scrollbars", "--force-device-scale-factor=1",
-]  # fmt: skip
 # Scroll every image into view (they are loading="lazy"), wait until each has loaded, then report.
 LOAD_ALL = """
 const done = arguments[arguments.length - 1];
@@ -52,8 +41,7 @@ const done = arguments[arguments.length - 1];
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo under uvicorn, one for both viewports (the second finds the renditions made)."""
-    for binary in (CHROMIUM, CHROMEDRIVER):
-        assert shutil.which(binary), f"{binary} is missing: run scripts/system-deps (as root)"
+    require()
     data_dir = tmp_path_factory.mktemp("browser-demo")
     manage(data_dir, "seed_demo")
     manage(data_dir, "collectstatic", "--noinput")
@@ -64,12 +52,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def load(base: str, width: int, profile: Path, screenshot: Path) -> dict:
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in [*FLAGS, f"--user-data-dir={profile}", "--window-size=1280,900"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-    try:
+    with chromium(profile) as driver:
         driver.set_script_timeout(60)
         # A phone-sized viewport: windows are never narrower than 500 px, emulated viewports are.
         metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False}
@@ -79,8 +62,6 @@ def load(base: str, width: int, profile: Path, screenshot: Path) -> dict:
         driver.execute_script("window.scrollTo(0, 0)")
         driver.save_screenshot(str(screenshot))
         return report
-    finally:
-        driver.quit()
 
 
 def expected_candidate(candidates: list[tuple[str, int]], slot: int) -> tuple[str, int]:

@@ -8,7 +8,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from tests.support.images import decode
+from tests.support.images import close, decode
 from tests.support.server import ROOT
 
 
@@ -74,3 +74,62 @@ def test_demo_page_works_before_collectstatic(start_server, data_dir: Path) -> N
     assert css.body == (ROOT / "demo" / "static" / "demo" / "demo.css").read_bytes()
     assert "immutable" not in css.header("Cache-Control")  # a plain name may change under the same URL
     assert "Traceback" not in server.log()
+
+
+SUN = (255, 220, 150)  # demo/images.py: the dusk's sun, at 0.68 across and 0.52 down
+
+
+def focus_page(start_server, data_dir: Path) -> tuple:
+    manage(data_dir, "seed_demo")
+    server = start_server({"RESIZER_DATA_DIR": str(data_dir), "DJANGO_STATIC_ROOT": str(data_dir / "static")})
+    assert 'href="/focus/"' in server.get("/").body.decode()
+    page = server.get("/focus/")
+    assert page.status == 200 and page.header("Content-Type").startswith("text/html")
+    parser = Images()
+    parser.feed(page.body.decode())
+    return server, parser.images
+
+
+def test_the_focal_point_page_shows_one_photo_at_several_shapes_with_and_without_its_point(
+    start_server, data_dir: Path
+) -> None:
+    server, images = focus_page(start_server, data_dir)
+    pairs = [image for image in images if "data-focus" in image]
+    assert len(pairs) == 2 * 5
+    for image in pairs:
+        shape = f"/w_{image['width']}/h_{image['height']}/c_fill/"
+        assert shape in image["src"] and image["src"].endswith("/demo/dusk.jpg"), image
+        assert ("/g_fp:0.68:0.52/" in image["src"]) == (image["data-focus"] == "point"), image
+        served = decode(server.get(image["src"]).body)
+        assert served.size == (int(image["width"]), int(image["height"])), image["src"]
+
+
+def where_the_sun_shows(width: int, height: int) -> tuple[int, int]:
+    """Where the sun's centre is in a c_fill rendition placed on the focal point: the window (the
+    box's shape, as large as the 3200×2000 photo allows) has the point as near its centre as the
+    photo's edges let it be."""
+    scale = max(width / 3200, height / 2000)
+    window = (width / scale, height / scale)
+    place = []
+    for point, side, length in zip((0.68 * 3200, 0.52 * 2000), window, (3200, 2000), strict=True):
+        start = min(max(point - side / 2, 0), length - side)
+        place.append(round((point - start) * scale))
+    return place[0], place[1]
+
+
+def test_around_the_focal_point_the_sun_is_where_the_point_puts_it(start_server, data_dir: Path) -> None:
+    server, images = focus_page(start_server, data_dir)
+    middles = {}
+    for image in images:
+        if "data-focus" not in image:
+            continue
+        served = decode(server.get(image["src"]).body).convert("RGB")
+        middles[(image["alt"].split(",")[0], image["data-focus"])] = served.getpixel(
+            (served.width // 2, served.height // 2)
+        )
+        if image["data-focus"] == "point":
+            sun = where_the_sun_shows(served.width, served.height)
+            assert close(served.getpixel(sun), SUN, 30), (image["src"], sun, served.getpixel(sun))
+    # In the shapes narrower than the photo the sun is in the middle; from the centre it is not.
+    for shape in ("Square", "Portrait 3:4", "Tall 9:16"):
+        assert close(middles[(shape, "point")], SUN, 30) and not close(middles[(shape, "center")], SUN, 30), shape

@@ -16,7 +16,7 @@ from django.test import override_settings
 
 import resizer
 from resizer.core.policy import sign
-from resizer.fields import ImageField
+from resizer.fields import CropField, FocusField, ImageField
 from tests.support.markup import Document, srcset
 
 KEY = "photos/café, \"quoted\" & <tagged> 'x'.jpg"
@@ -40,6 +40,27 @@ class Photo(models.Model):
 
     class Meta:
         app_label = "resizer"
+
+
+class EditedPhoto(models.Model):
+    """A photo whose editor chose a crop box and a focal point (fractions of the upright original)."""
+
+    image = ImageField(
+        storage=NoIO(), width_field="width", height_field="height", crop_field="crop", focus_field="focus"
+    )
+    width = models.PositiveIntegerField(null=True)
+    height = models.PositiveIntegerField(null=True)
+    crop = CropField()
+    focus = FocusField()
+
+    class Meta:
+        app_label = "resizer"
+
+
+def edited(crop: str = "0.1:0.2:0.5:0.5", focus: str = "0.3:0.4") -> EditedPhoto:
+    # A 3000×2000 original: the crop is its 1500×1000 region from (300, 400); the focal point
+    # (900, 800) is at 0.4:0.4 of that region.
+    return EditedPhoto(image="photos/edited.jpg", width=3000, height=2000, crop=crop, focus=focus)
 
 
 def render(source: str, **context: object) -> str:
@@ -213,3 +234,109 @@ def test_the_tags_take_every_option_by_name_and_an_expiry_rounded_up() -> None:
             resizer.image_url("cat.jpg", wm="nope")
         with pytest.raises(ValueError, match="expires"):
             resizer.image_url("cat.jpg", expires=0)
+
+
+def every_url(html: str) -> list[str]:
+    """Each URL in the markup: src, each srcset candidate, the placeholder's background."""
+    urls = []
+    for element in Document(html).elements:
+        if "src" in element.attrs:
+            urls.append(element.attrs["src"])
+        if "srcset" in element.attrs:
+            urls.extend(url for url, _ in srcset(element.attrs["srcset"]))
+        if "style" in element.attrs:
+            urls.append(element.attrs["style"].split('url("')[1].split('")')[0])
+    return urls
+
+
+@override_settings(**SIGNING)
+def test_the_tags_add_the_editors_crop_and_focal_point_to_every_url_of_the_image_without_io() -> None:
+    photo = edited()
+    html = render(
+        "{% image_picture photo.image widths='320,640' formats='avif,webp' placeholder=True %}"
+        "<img src=\"{% image_url photo.image w=200 h=200 c='fill' %}\""
+        " srcset=\"{% image_srcset photo.image widths='160,320' %}\">",
+        photo=photo,
+    )
+    urls = every_url(html)
+    assert len(urls) == 2 * 3 + 1 + 1 + 1 + 2  # per format, the <img> src, the placeholder, the thumbnail, srcset
+    for url in urls:
+        path = verified(url)
+        assert path.startswith("cr_0.1:0.2:0.5:0.5/w_"), path
+        assert "/g_fp:0.4:0.4/" in path and path.endswith("/photos/edited.jpg"), path
+    assert verified(resizer.image_url(photo.image, w=200, h=200, c="fill")) == (
+        "cr_0.1:0.2:0.5:0.5/w_200/h_200/c_fill/g_fp:0.4:0.4/photos/edited.jpg"
+    )
+    # The key alone carries no framing: it is the model's, read from its fields.
+    assert verified(resizer.image_url("photos/edited.jpg", w=200)) == "w_200/photos/edited.jpg"
+    # No crop, no focal point: the URLs are as before.
+    assert resizer.image_url(edited("", "").image, w=200) == resizer.image_url("photos/edited.jpg", w=200)
+
+
+def test_an_explicit_cr_or_g_wins_over_the_models() -> None:
+    image = edited().image
+    cases = [
+        ({"g": "north"}, "cr_0.1:0.2:0.5:0.5/w_200/h_200/c_fill/g_north"),
+        ({"g": "center"}, "cr_0.1:0.2:0.5:0.5/w_200/h_200/c_fill"),
+        ({"cr": "0:0:1:1"}, "w_200/h_200/c_fill/g_fp:0.3:0.4"),  # the whole picture: the point as stored
+        ({"cr": "0.2:0.2:0.4:0.4"}, "cr_0.2:0.2:0.4:0.4/w_200/h_200/c_fill/g_fp:0.25:0.5"),  # the point in that box
+        ({"cr": "0.5:0.5:0.5:0.5"}, "cr_0.5:0.5:0.5:0.5/w_200/h_200/c_fill/g_fp:0:0"),  # outside it: the nearest corner
+        ({"cr": "0:0:1:1", "g": "fp:0.9:0.9"}, "w_200/h_200/c_fill/g_fp:0.9:0.9"),
+    ]
+    for options, path in cases:
+        assert resizer.image_url(image, w=200, h=200, c="fill", **options) == f"/media/{path}/photos/edited.jpg"
+
+
+@override_settings(RESIZER_PRESETS={"card": "w_300/h_200/c_fill", "smart": "w_300/h_300/c_fill/g_auto"})
+def test_a_preset_that_sets_g_or_cr_wins_too() -> None:
+    image = edited().image
+    assert resizer.image_url(image, p="card") == "/media/p_card/cr_0.1:0.2:0.5:0.5/g_fp:0.4:0.4/photos/edited.jpg"
+    assert resizer.image_url(image, p="smart") == "/media/p_smart/cr_0.1:0.2:0.5:0.5/photos/edited.jpg"
+
+
+def test_the_crop_and_point_follow_the_urls_own_rotation() -> None:
+    # r_90 turns the picture: the same region of it is another box of the turned one.
+    url = resizer.image_url(edited().image, w=200, h=200, c="fill", r=90)
+    assert url == "/media/r_90/cr_0.3:0.1:0.5:0.5/w_200/h_200/c_fill/g_fp:0.6:0.4/photos/edited.jpg"
+    # t_ leaves a picture whose size only its pixels tell: nothing is added.
+    assert resizer.image_url(edited().image, w=200, t=10) == "/media/t_10/w_200/photos/edited.jpg"
+
+
+@override_settings(RESIZER_PRESETS={"thumb": "w_200/h_200/c_fill"}, RESIZER_PRESETS_ONLY=True)
+def test_under_presets_only_the_framing_is_not_written() -> None:
+    # The service would refuse cr_ and g_ there (403): the page keeps working, without them.
+    assert resizer.image_url(edited().image, p="thumb") == "/media/p_thumb/photos/edited.jpg"
+
+
+def test_picture_width_and_height_follow_the_crops_aspect() -> None:
+    def img(photo: EditedPhoto, widths: str, **options: object) -> dict[str, str]:
+        (found,) = Document(resizer.image_picture(photo.image, widths, **options)).all("img")
+        return found.attrs
+
+    # The 1500×1000 region of a 3000×2000 original.
+    attrs = img(edited(), "320,640")
+    assert (attrs["width"], attrs["height"]) == ("640", "427")
+    # A tall region, 750×2000: 640 wide is 1707 high; w_1280 renders 750 wide (never enlarged) and
+    # w_1600 adds nothing.
+    attrs = img(edited("0:0:0.25:1"), "640,1280,1600")
+    assert (attrs["width"], attrs["height"]) == ("750", "2000")
+    assert [w for _, w in srcset(attrs["srcset"])] == [640, 750]
+    assert (img(edited("0:0:0.25:1"), "640")["height"]) == "1707"
+    # A fill box larger than the region is shrunk to fit it, keeping the box's aspect.
+    attrs = img(edited("0:0:0.25:0.25"), "1000", h=1000, c="fill")  # a 750×500 region
+    assert (attrs["width"], attrs["height"]) == ("500", "500")
+    # An explicit whole picture: the original's aspect again.
+    assert img(edited(), "600", cr="0:0:1:1")["height"] == "400"
+
+
+def test_jinja2_writes_the_same_framed_urls() -> None:
+    backend = Jinja2(
+        {"NAME": "jinja2", "DIRS": [], "APP_DIRS": False, "OPTIONS": {"environment": "resizer.jinja2.environment"}}
+    )
+    photo = edited()
+    source = "{{ image_picture(photo.image, widths='320') }}|{{ image_url(photo.image, w=5, g='south') }}"
+    django_source = "{% image_picture photo.image widths='320' %}|{% image_url photo.image w=5 g='south' %}"
+    html = backend.from_string(source).render({"photo": photo})
+    assert html == render(django_source, photo=photo)
+    assert "/media/cr_0.1:0.2:0.5:0.5/w_5/g_south/photos/edited.jpg" in html
+    assert 'width="320" height="213"' in html

@@ -39,6 +39,10 @@ def test_the_distribution_has_a_name_of_its_own_and_installs_the_resizer_package
     assert Path(wheel).name.startswith("django_resizer_origin-")
     assert "resizer/__init__.py" in files
     assert "resizer/templatetags/resizer.py" in files
+    # The admin's crop and focal-point editor: its template, script and styles ship as package data.
+    editor = ["templates/resizer/admin/framing_widget.html", "static/resizer/editor.js", "static/resizer/editor.css"]
+    for name in editor:
+        assert f"resizer/{name}" in files, name
     assert not any(f.startswith(("settings/", "tests/", "demo/")) for f in files)
     assert message["License-Expression"] == "MIT"
 

@@ -1,4 +1,4 @@
-"""Pre-rendering: which renditions to make (keys × variants × formats) and making them concurrently.
+"""Pre-rendering: which renditions to make (originals × variants × formats) and making them concurrently.
 
 Used by `manage.py resizer_warm`; each rendition goes through `Service.warm`, the serving path's
 own fetch, render and store, with its pools and single flight.
@@ -16,6 +16,7 @@ from django.apps import apps
 
 from resizer.core.formats import OUTPUTS
 from resizer.core.spec import Grammar, RenditionSpec
+from resizer.framing import Framing
 from resizer.server.service import Service
 
 DEFAULT_FORMAT = "default"  # the original's own format, as a URL without f_ gives
@@ -91,20 +92,35 @@ def variants(widths: list[int], presets: list[str], formats: list[str], options:
     return [{**options, **size, "f": output} for size in sizes for output in outputs]
 
 
-def jobs(grammar: Grammar, keys: Iterable[str], option_sets: list[dict]) -> Iterator[Job]:
+# An original to warm: its key, and the crop and focal point its row holds (None for a bare key).
+Original = tuple[str, Framing | None]
+
+
+def jobs(grammar: Grammar, originals: Iterable[Original], option_sets: list[dict]) -> Iterator[Job]:
     """Raises BadRequest for a key or option set the service would refuse."""
-    for key in keys:
+    for key, framing in originals:
         for options in option_sets:
-            spec = grammar.make(key, **options)
+            spec = grammar.make(key, **(framing.add_to(grammar, key, options) if framing else options))
             yield Job(spec, grammar.build_path(spec))
 
 
-def model_keys(label: str) -> Iterator[str]:
-    """The file names in `app.Model.field` of every row (empty ones skipped)."""
+def model_originals(label: str) -> Iterator[Original]:
+    """The file of `app.Model.field` in every row (empty ones skipped), with the row's crop and
+    focal point when the field has crop_field/focus_field: the URLs the site's pages write."""
     app_model, _, field = label.rpartition(".")
     model = apps.get_model(app_model)
-    model._meta.get_field(field)  # FieldDoesNotExist names the field
-    yield from (name for name in model._default_manager.values_list(field, flat=True).iterator() if name)
+    image = model._meta.get_field(field)  # FieldDoesNotExist names the field
+    crop, focus = getattr(image, "crop_field", None), getattr(image, "focus_field", None)
+    columns = ["pk", field, *(name for name in (crop, focus) if name)]
+    for row in model._default_manager.values_list(*columns).iterator():
+        values = dict(zip(columns, row, strict=True))
+        if not values[field]:
+            continue
+        try:
+            framing = Framing.from_text(values.get(crop), values.get(focus))
+        except ValueError as exc:
+            raise ValueError(f"row {values['pk']}: {exc}") from None
+        yield values[field], framing or None
 
 
 def run(service: Service, work: list[Job], concurrency: int, done: Callable[[Job, bool | Exception], None]) -> None:

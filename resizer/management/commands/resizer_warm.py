@@ -17,8 +17,9 @@ from resizer.stores.objects import originals, renditions
 class Command(BaseCommand):
     help = (
         "Render and store renditions of originals, skipping those already stored: for each original "
-        "(KEYs, every key under --prefix in the originals storage, or the files of --model), one "
-        "rendition per width or preset and per format. Exits non-zero when any failed."
+        "(KEYs, every key under --prefix in the originals storage, or the files of --model, with each "
+        "row's crop and focal point), one rendition per width or preset and per format. Exits non-zero "
+        "when any failed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -58,33 +59,37 @@ class Command(BaseCommand):
         if not widths and not presets:
             raise CommandError("give --widths or --presets (or set RESIZER_WIDTHS)")
         source = originals()
-        keys = self.keys(source, options)
+        found = self.originals(source, options)
         if shard is not None:
-            keys = [key for key in keys if warming.in_shard(key, *shard)]
-            self.stdout.write(f"resizer_warm: shard {shard[0]}/{shard[1]}: {plural(len(keys), 'original')}")
+            found = [original for original in found if warming.in_shard(original[0], *shard)]
+            shown = plural(len({key for key, _ in found}), "original")
+            self.stdout.write(f"resizer_warm: shard {shard[0]}/{shard[1]}: {shown}")
+        if settings.policy.presets_only:  # no URL can carry cr_ or g_fp: there, so no page writes them
+            found = list(dict.fromkeys((key, None) for key, _ in found))
         option_sets = warming.variants(widths, presets, formats, warming.parse_options(options["options"]))
         try:
-            work = list(warming.jobs(settings.grammar, keys, option_sets))
+            work = list(warming.jobs(settings.grammar, found, option_sets))
         except ResizerError as exc:
             raise CommandError(exc.message) from None
         concurrency = options["concurrency"] or settings.render_workers
-        self.warm(Service(settings, source, renditions()), work, concurrency, len(keys))
+        self.warm(Service(settings, source, renditions()), work, concurrency, len({key for key, _ in found}))
 
-    def keys(self, source: Objects, options: dict) -> list[str]:
+    def originals(self, source: Objects, options: dict) -> list[warming.Original]:
+        """Each original once per crop and focal point its rows give it (bare keys have none)."""
         if not (options["keys"] or options["prefix"] or options["model"]):
             raise CommandError("no originals: give KEYs, --prefix or --model")
-        keys = list(options["keys"])
+        found: list[warming.Original] = [(key, None) for key in options["keys"]]
         for prefix in options["prefix"]:
-            found = list(source.list(prefix))
-            if not found:  # said, and not an error: as resizer_purge does
+            listed = list(source.list(prefix))
+            if not listed:  # said, and not an error: as resizer_purge does
                 self.stdout.write(f"resizer_warm: --prefix {prefix[:64]!r} matched no original")
-            keys.extend(found)
+            found.extend((key, None) for key in listed)
         for label in options["model"]:
             try:
-                keys.extend(warming.model_keys(label))
+                found.extend(warming.model_originals(label))
             except (LookupError, ValueError) as exc:
                 raise CommandError(f"--model {label}: {exc}") from None
-        return list(dict.fromkeys(keys))
+        return list(dict.fromkeys(found))
 
     def warm(self, service: Service, work: list[warming.Job], concurrency: int, originals_count: int) -> None:
         tally = Tally(self, "resizer_warm")
