@@ -5,6 +5,7 @@ once (geometry.py) from the header before any pixels are decoded, so JPEG origin
 at the smallest DCT scale that still leaves headroom for a clean Lanczos pass (`Image.draft`);
 only `g_auto` moves the planned crop, from a small copy of the decoded pixels (smartcrop.py).
 Colour (modes, ICC → sRGB) is colour.py, encoders are encoders.py, animation is animation.py.
+After the resize come the effects (effects.py: bl_, sh_, px_), each frame of an animation alike.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from resizer.core.errors import Unprocessable
 from resizer.core.formats import ALPHA_FORMATS, CONTENT_TYPES, JPEG_FAMILY, OWN_FORMATS
 from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
-from resizer.imaging import animation, colour, encoders, geometry, smartcrop
+from resizer.imaging import animation, colour, effects, encoders, geometry, smartcrop
 from resizer.imaging.colour import has_alpha
 from resizer.imaging.decoders import allowed, decoding, orientation
 
@@ -69,7 +70,8 @@ def render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits)
         frame = resize(frame, plan)
         frame = colour.to_srgb(frame)
         frame = pad(frame, plan, padding)
-        return flatten(frame, fmt, underlay)
+        frame = flatten(frame, fmt, underlay)
+        return effects.apply(frame, spec)
 
     if animation.keeps(image, fmt):
         guard = functools.partial(decoding, spec.key, limits.max_source_pixels)

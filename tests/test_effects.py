@@ -1,0 +1,110 @@
+"""Blur, sharpen and pixelate on generated pictures whose pixels are known."""
+
+from __future__ import annotations
+
+import math
+import random
+from decimal import Decimal
+
+import pytest
+from PIL import Image
+
+from resizer.core.policy import Limits
+from resizer.core.spec import RenditionSpec
+from resizer.imaging import pipeline
+from tests.support.images import decode, encode, quadrants
+
+LIMITS = Limits()
+
+
+def render(data: bytes, output: str | None = "png", **options: object) -> Image.Image:
+    return decode(pipeline.render(data, RenditionSpec("k", **options), output, LIMITS).body)
+
+
+def photo(size: tuple[int, int] = (800, 600), seed: int = 7) -> bytes:
+    """Smooth colour fields and grain: a photograph's detail, drawn without a file."""
+    random.seed(seed)
+    coarse = Image.new("RGB", (size[0] // 40, size[1] // 40))
+    coarse.putdata([tuple(random.randrange(256) for _ in range(3)) for _ in range(coarse.width * coarse.height)])
+    fields = coarse.resize(size, Image.Resampling.BICUBIC)
+    grain = Image.merge("RGB", [Image.effect_noise(size, 40)] * 3)
+    return encode(Image.blend(fields, grain, 0.25), "PNG")
+
+
+def laplacian_rms(image: Image.Image) -> float:
+    """The RMS of the 4-neighbour Laplacian of the grey picture (its contrast at the pixel scale),
+    in plain Python: the Kernel filter clips its result to 0 … 255."""
+    grey = image.convert("L")
+    width, height = grey.size
+    px = grey.tobytes()
+    total = squares = count = 0
+    for y in range(1, height - 1):
+        row = y * width
+        for x in range(1, width - 1):
+            i = row + x
+            value = px[i - 1] + px[i + 1] + px[i - width] + px[i + width] - 4 * px[i]
+            total += value
+            squares += value * value
+            count += 1
+    mean = total / count
+    return math.sqrt(squares / count - mean * mean)
+
+
+# -- blur and sharpen --------------------------------------------------------------------------
+
+
+def test_blur_lowers_and_sharpen_raises_the_laplacian_variance_at_the_same_size() -> None:
+    data = photo()
+    plain, blurred, sharpened = (
+        render(data, width=400, **extra) for extra in ({}, {"blur": Decimal(1)}, {"sharpen": 100})
+    )
+    assert plain.size == blurred.size == sharpened.size == (400, 300)
+    base = laplacian_rms(plain)
+    assert laplacian_rms(blurred) < 0.5 * base
+    # sh_100 "about doubles local contrast": the pixel-scale contrast, measured as above.
+    assert 1.7 < laplacian_rms(sharpened) / base < 2.5
+    gentle = laplacian_rms(render(data, width=400, sharpen=10))
+    assert base < gentle < laplacian_rms(sharpened)
+
+
+@pytest.mark.parametrize("width", [200, 400])
+def test_the_blur_sigma_is_in_output_pixels(width: int) -> None:
+    """Across a sharp edge a Gaussian of sigma s rises from 16 % to 84 % over 2 s pixels, whatever
+    the output's size: the edge between the red and green quadrants, in the green channel."""
+    image = render(encode(quadrants((800, 600)), "PNG"), width=width, blur=Decimal(4)).convert("RGB")
+    row = [image.getpixel((x, image.height // 4))[1] for x in range(image.width)]
+    rise = [x for x, value in enumerate(row) if 0.16 * 255 <= value <= 0.84 * 255]
+    assert 7 <= len(rise) <= 9, row[width // 2 - 12 : width // 2 + 12]
+
+
+def test_a_blurred_transparent_edge_fades_out_without_going_dark() -> None:
+    """An opaque white square on a transparent (black) ground: the blurred edge is white, ever
+    more transparent; blurring colour and alpha apart would darken it to grey."""
+    source = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    source.paste((255, 255, 255, 255), (50, 50, 150, 150))
+    image = render(encode(source, "PNG"), blur=Decimal(3), sharpen=20, pixelate=2).convert("RGBA")
+    edge = [pixel for pixel in image.get_flattened_data() if 16 <= pixel[3] <= 240]
+    assert len(edge) > 200  # the edge is soft
+    assert all(min(pixel[:3]) >= 240 for pixel in edge), sorted(edge)[:5]
+
+
+# -- pixelate ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("side", [2, 7, 16])
+def test_pixelate_gives_uniform_blocks_from_the_top_left_each_the_mean_of_its_pixels(side: int) -> None:
+    """430×330 is no multiple of the sides: the blocks on the right and bottom edges are cut."""
+    noise = Image.merge(
+        "RGB", [Image.effect_noise((430, 330), 60)] * 2 + [Image.linear_gradient("L").resize((430, 330))]
+    )
+    data = encode(noise, "PNG")
+    plain, blocky = render(data).convert("RGB"), render(data, pixelate=side).convert("RGB")
+    assert blocky.size == (430, 330)
+    for top in range(0, 330, side):
+        for left in range(0, 430, side):
+            box = (left, top, min(left + side, 430), min(top + side, 330))
+            colours = blocky.crop(box).getcolors()
+            assert len(colours) == 1, (box, colours[:3])
+            mean = [sum(channel) / len(channel) for channel in zip(*plain.crop(box).get_flattened_data(), strict=True)]
+            assert all(abs(a - b) <= 1 for a, b in zip(colours[0][1], mean, strict=True)), (box, colours, mean)
+    assert len(blocky.getcolors(1 << 20)) > 50  # blocks, not one colour
