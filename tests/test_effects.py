@@ -1,4 +1,4 @@
-"""Blur, sharpen and pixelate on generated pictures whose pixels are known."""
+"""Blur, sharpen, pixelate and the byte budget on generated pictures whose pixels are known."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from PIL import Image
 
 from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
-from resizer.imaging import pipeline
+from resizer.imaging import budget, encoders, pipeline
 from tests.support.images import decode, encode, quadrants
 
 LIMITS = Limits()
@@ -108,3 +108,67 @@ def test_pixelate_gives_uniform_blocks_from_the_top_left_each_the_mean_of_its_pi
             mean = [sum(channel) / len(channel) for channel in zip(*plain.crop(box).get_flattened_data(), strict=True)]
             assert all(abs(a - b) <= 1 for a, b in zip(colours[0][1], mean, strict=True)), (box, colours, mean)
     assert len(blocky.getcolors(1 << 20)) > 50  # blocks, not one colour
+
+
+# -- the byte budget ---------------------------------------------------------------------------
+
+
+def counted(image: Image.Image, fmt: str, calls: list[int]):
+    def encode_at(quality: int) -> bytes:
+        calls.append(quality)
+        return encoders.encode(image, fmt, quality)
+
+    return encode_at
+
+
+@pytest.mark.parametrize("fmt", ["jpg", "webp", "avif"])
+@pytest.mark.parametrize("share", [0.9, 0.6, 0.35])
+def test_a_byte_budget_is_met_at_a_lower_quality_in_at_most_six_encodes(fmt: str, share: float) -> None:
+    image = decode(photo((400, 300))).convert("RGB")
+    start = encoders.DEFAULT_QUALITY[fmt]
+    full = len(encoders.encode(image, fmt, start))
+    limit = int(full * share)
+    calls: list[int] = []
+    body = budget.fit(counted(image, fmt, calls), start, limit)
+    assert len(body) <= limit, (calls, len(body), limit)
+    assert 2 <= len(calls) <= budget.MOST_ENCODES and calls[0] == start and min(calls) >= budget.FLOOR
+    chosen = next(q for q in calls if encoders.encode(image, fmt, q) == body)
+    # The highest quality that fits, or within a point or two of it.
+    assert len(encoders.encode(image, fmt, min(start, chosen + 3))) > limit or chosen + 3 > start
+    assert budget.fit(counted(image, fmt, []), start, limit) == body  # deterministic
+
+
+@pytest.mark.parametrize("fmt", ["jpg", "webp", "avif"])
+def test_a_budget_nothing_fits_answers_the_smallest_encode_made(fmt: str) -> None:
+    image = decode(photo((400, 300))).convert("RGB")
+    calls: list[int] = []
+    body = budget.fit(counted(image, fmt, calls), encoders.DEFAULT_QUALITY[fmt], 1024)
+    assert len(body) > 1024
+    assert calls[-1] == budget.FLOOR and len(calls) <= budget.MOST_ENCODES
+    assert body == min((encoders.encode(image, fmt, q) for q in calls), key=len)
+
+
+def test_a_budget_never_goes_below_the_floor_nor_below_a_lower_q() -> None:
+    image = decode(photo((400, 300))).convert("RGB")
+    calls: list[int] = []
+    budget.fit(counted(image, "jpg", calls), 5, 1024)
+    assert calls == [5]  # q_5 is already under the floor: nothing lower is tried
+
+
+LOSSY_LIMITS = {"jpg": 6000, "webp": 6000, "avif": 4000}
+
+
+def test_the_pipeline_keeps_lossy_outputs_within_their_budget_and_leaves_png_and_gif_alone() -> None:
+    data = photo()
+    for output in ("jpg", "webp", "avif", "png", "gif"):
+        unbounded = pipeline.render(data, RenditionSpec("k", 400), output, LIMITS).body
+        limit = LOSSY_LIMITS.get(output, 1024)
+        bounded = pipeline.render(data, RenditionSpec("k", 400, max_bytes=limit), output, LIMITS).body
+        assert len(unbounded) > limit, output
+        if output not in LOSSY_LIMITS:
+            assert bounded == unbounded, output  # lossless: mb_ changes nothing
+            continue
+        assert len(bounded) <= limit, output
+        assert decode(bounded).size == (400, 300)
+        roomy = pipeline.render(data, RenditionSpec("k", 400, max_bytes=len(unbounded)), output, LIMITS).body
+        assert roomy == unbounded, output  # a budget that the default quality meets changes nothing

@@ -5,7 +5,8 @@ once (geometry.py) from the header before any pixels are decoded, so JPEG origin
 at the smallest DCT scale that still leaves headroom for a clean Lanczos pass (`Image.draft`);
 only `g_auto` moves the planned crop, from a small copy of the decoded pixels (smartcrop.py).
 Colour (modes, ICC → sRGB) is colour.py, encoders are encoders.py, animation is animation.py.
-After the resize come the effects (effects.py: bl_, sh_, px_), each frame of an animation alike.
+After the resize come the effects (effects.py: bl_, sh_, px_) and the encode, within the byte
+budget (budget.py: mb_), each frame of an animation alike.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from resizer.core.errors import Unprocessable
 from resizer.core.formats import ALPHA_FORMATS, CONTENT_TYPES, JPEG_FAMILY, OWN_FORMATS
 from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
-from resizer.imaging import animation, colour, effects, encoders, geometry, smartcrop
+from resizer.imaging import animation, budget, colour, effects, encoders, geometry, smartcrop
 from resizer.imaging.colour import has_alpha
 from resizer.imaging.decoders import allowed, decoding, orientation
 
@@ -76,9 +77,13 @@ def render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits)
     if animation.keeps(image, fmt):
         guard = functools.partial(decoding, spec.key, limits.max_source_pixels)
         frames, timing = animation.render(image, lambda frame: finish(colour.normalize_mode(orient(frame))), guard)
-        return Rendered(animation.encode(frames, timing, fmt, spec.quality), fmt, frames[0].size)
+        body = budget.encode(
+            functools.partial(animation.encode, frames, timing, fmt), fmt, spec.quality, spec.max_bytes
+        )
+        return Rendered(body, fmt, frames[0].size)
     still = finish(first)
-    return Rendered(encoders.encode(still, fmt, spec.quality), fmt, still.size)
+    body = budget.encode(functools.partial(encoders.encode, still, fmt), fmt, spec.quality, spec.max_bytes)
+    return Rendered(body, fmt, still.size)
 
 
 def open_image(data: bytes, limits: Limits) -> Image.Image:
