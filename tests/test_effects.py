@@ -11,7 +11,9 @@ from PIL import Image
 
 from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
+from resizer.core.watermarks import Watermark
 from resizer.imaging import budget, encoders, pipeline
+from resizer.imaging.overlay import Overlay
 from tests.support.images import decode, encode, quadrants
 
 LIMITS = Limits()
@@ -172,3 +174,57 @@ def test_the_pipeline_keeps_lossy_outputs_within_their_budget_and_leaves_png_and
         assert decode(bounded).size == (400, 300)
         roomy = pipeline.render(data, RenditionSpec("k", 400, max_bytes=len(unbounded)), output, LIMITS).body
         assert roomy == unbounded, output  # a budget that the default quality meets changes nothing
+
+
+# -- animations --------------------------------------------------------------------------------
+
+
+def noisy_animation(frames: int = 3, size: tuple[int, int] = (240, 160)) -> bytes:
+    """A GIF whose frames are each a different grey noise: detail on every frame."""
+    pictures = [Image.effect_noise(size, 40 + 20 * index).convert("RGB") for index in range(frames)]
+    return encode(pictures[0], "GIF", save_all=True, append_images=pictures[1:], duration=[100] * frames, loop=0)
+
+
+def frames_of(body: bytes) -> list[Image.Image]:
+    image = decode(body)
+    found = []
+    for index in range(image.n_frames):
+        image.seek(index)
+        found.append(image.convert("RGB"))
+    return found
+
+
+def a_mark() -> Overlay:
+    """A 200×100 opaque magenta mark, put top-left at a quarter of the output's width."""
+    return Overlay.decode(
+        Watermark("logo", "marks/logo.png", "northwest", scale=0.25, margin=0),
+        encode(Image.new("RGBA", (200, 100), (255, 0, 255, 255)), "PNG"),
+    )
+
+
+def test_effects_and_the_watermark_hit_every_frame_of_an_animated_gif() -> None:
+    data = noisy_animation()
+    plain = frames_of(pipeline.render(data, RenditionSpec("k"), None, LIMITS).body)
+    blurred = frames_of(pipeline.render(data, RenditionSpec("k", blur=Decimal(2)), None, LIMITS).body)
+    spec = RenditionSpec("k", pixelate=8, watermark="logo")
+    marked = frames_of(pipeline.render(data, spec, None, LIMITS, a_mark()).body)
+    assert len(plain) == len(blurred) == len(marked) == 3
+    for before, after in zip(plain, blurred, strict=True):
+        assert laplacian_rms(after) < 0.5 * laplacian_rms(before)
+    for frame in marked:
+        assert frame.size == (240, 160)
+        # The mark, 60×30 at the top-left corner, over the blocks (watermark after pixelate).
+        assert all(abs(a - b) <= 8 for a, b in zip(frame.getpixel((30, 15)), (255, 0, 255), strict=True))
+        for top in range(32, 160, 8):
+            for left in range(0, 240, 8):
+                assert len(frame.crop((left, top, left + 8, top + 8)).getcolors()) == 1, (left, top)
+
+
+@pytest.mark.parametrize("output", ["webp", "avif"])
+def test_an_animated_webp_or_avif_keeps_to_its_budget(output: str) -> None:
+    data = noisy_animation(size=(160, 120))
+    unbounded = pipeline.render(data, RenditionSpec("k"), output, LIMITS).body
+    limit = len(unbounded) * 3 // 4
+    bounded = pipeline.render(data, RenditionSpec("k", max_bytes=limit), output, LIMITS).body
+    assert len(bounded) <= limit
+    assert decode(bounded).n_frames == 3

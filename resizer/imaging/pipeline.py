@@ -5,8 +5,8 @@ once (geometry.py) from the header before any pixels are decoded, so JPEG origin
 at the smallest DCT scale that still leaves headroom for a clean Lanczos pass (`Image.draft`);
 only `g_auto` moves the planned crop, from a small copy of the decoded pixels (smartcrop.py).
 Colour (modes, ICC → sRGB) is colour.py, encoders are encoders.py, animation is animation.py.
-After the resize come the effects (effects.py: bl_, sh_, px_) and the encode, within the byte
-budget (budget.py: mb_), each frame of an animation alike.
+After the resize come the effects (effects.py: bl_, sh_, px_), the watermark (overlay.py: wm_) and
+the encode, within the byte budget (budget.py: mb_), each frame of an animation alike.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from resizer.core.errors import Unprocessable
 from resizer.core.formats import ALPHA_FORMATS, CONTENT_TYPES, JPEG_FAMILY, OWN_FORMATS
 from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
-from resizer.imaging import animation, budget, colour, effects, encoders, geometry, smartcrop
+from resizer.imaging import animation, budget, colour, effects, encoders, geometry, overlay, smartcrop
 from resizer.imaging.colour import has_alpha
 from resizer.imaging.decoders import allowed, decoding, orientation
 
@@ -50,8 +50,11 @@ class Rendered:
         return CONTENT_TYPES[self.format]
 
 
-def render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits) -> Rendered:
-    """Decode, orient, resize and encode. `output` is the resolved format, or None for the default.
+def render(
+    data: bytes, spec: RenditionSpec, output: str | None, limits: Limits, mark: overlay.Overlay | None = None
+) -> Rendered:
+    """Decode, orient, resize and encode. `output` is the resolved format, or None for the default;
+    `mark` is the watermark of `spec.watermark`, read and decoded by the caller.
 
     What Pillow raises while decoding is a 422 (decoders.decoding); what our steps raise is not.
     """
@@ -72,7 +75,8 @@ def render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits)
         frame = colour.to_srgb(frame)
         frame = pad(frame, plan, padding)
         frame = flatten(frame, fmt, underlay)
-        return effects.apply(frame, spec)
+        frame = effects.apply(frame, spec)
+        return overlay.apply(frame, mark)
 
     if animation.keeps(image, fmt):
         guard = functools.partial(decoding, spec.key, limits.max_source_pixels)
