@@ -7,12 +7,12 @@ import random
 from decimal import Decimal
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageFilter, ImageStat
 
 from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
 from resizer.core.watermarks import Watermark
-from resizer.imaging import budget, encoders, pipeline
+from resizer.imaging import budget, effects, encoders, pipeline
 from resizer.imaging.overlay import Overlay
 from tests.support.images import decode, encode, quadrants
 
@@ -77,6 +77,14 @@ def test_the_blur_sigma_is_in_output_pixels(width: int) -> None:
     row = [image.getpixel((x, image.height // 4))[1] for x in range(image.width)]
     rise = [x for x, value in enumerate(row) if 0.16 * 255 <= value <= 0.84 * 255]
     assert 7 <= len(rise) <= 9, row[width // 2 - 12 : width // 2 + 12]
+
+
+@pytest.mark.parametrize("sigma", [2, 3, 5, 9, 20, 50])
+def test_a_blur_through_a_smaller_copy_is_pillows_gaussian_blur_to_within_44_db(sigma: int) -> None:
+    picture = decode(photo((400, 300))).convert("RGB")
+    fast, exact = effects.gaussian(picture, sigma), picture.filter(ImageFilter.GaussianBlur(sigma))
+    rms = ImageStat.Stat(ImageChops.difference(fast, exact)).rms
+    assert 10 * math.log10(255 * 255 / (sum(v * v for v in rms) / 3)) > 44
 
 
 def test_a_blurred_transparent_edge_fades_out_without_going_dark() -> None:
