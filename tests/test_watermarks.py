@@ -278,3 +278,11 @@ def test_a_watermark_that_cannot_be_used_stops_the_service_with_one_line_naming_
     assert naming[0].startswith("ERROR:") and f"RESIZER_WATERMARKS: watermark 'logo': {problem}" in naming[0]
     assert "Application startup failed. Exiting." in log
     assert "Traceback" not in log
+
+
+def test_a_rendition_that_names_a_mark_is_never_made_without_it() -> None:
+    with pytest.raises(ValueError, match="wm_logo"):
+        pipeline.render(white(), RenditionSpec("k", 400, watermark="logo"), "png", Limits())
+    other = Overlay.decode(Watermark("stamp", MARK_KEY), mark_png())
+    with pytest.raises(ValueError, match="wm_logo"):
+        pipeline.render(white(), RenditionSpec("k", 400, watermark="logo"), "png", Limits(), other)

@@ -112,6 +112,15 @@ def _along(total: int, length: int, margin: int, gravity: str, start: str, end: 
     return min(max(0, offset), max(0, total - length))
 
 
+def check(name: str | None, overlay: Overlay | None) -> None:
+    """A rendition that names a mark is never made without it (a caller that forgot to pass it
+    would otherwise serve, and store for a year, an unmarked picture under a marked URL)."""
+    if name is None:
+        return
+    if overlay is None or overlay.mark.name != name:
+        raise ValueError(f"wm_{name}: the watermark was not given to the pipeline")
+
+
 def apply(image: Image.Image, overlay: Overlay | None) -> Image.Image:
     """The finished picture with the mark composited over it ("over": the mark's alpha blends it
     in, the picture's own alpha is kept where the mark is clear). A grey picture becomes RGB: the

@@ -69,6 +69,7 @@ def render(
     plan = smartcrop.refine(first, plan, spec)
 
     padding, underlay = background(spec, fmt), background(spec, "jpg")
+    overlay.check(spec.watermark, mark)
 
     def finish(frame: Image.Image) -> Image.Image:
         frame = resize(frame, plan)
