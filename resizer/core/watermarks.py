@@ -45,6 +45,10 @@ def parse(raw: Any) -> dict[str, Watermark]:
 def _one(name: Any, options: Any) -> Watermark:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ValueError(f"watermark name {name!r}: expected 1 to 64 characters of A-Z a-z 0-9 _ -")
+    if isinstance(options, Watermark) and options.name == name:
+        # Already read: the service's settings/ parses the environment, and resizer.conf reads
+        # the Django settings it set through the same parser.
+        return options
     if not isinstance(options, dict) or not isinstance(options.get("key"), str) or not options["key"]:
         raise ValueError(f'watermark {name!r}: expected {{"key": "<an image in the originals storage>", …}}')
     unknown = sorted(set(options) - FIELDS)

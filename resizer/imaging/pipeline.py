@@ -7,6 +7,8 @@ only `t_` (its box is found on the decoded pixels, see `trim`) and `g_auto` (whi
 planned crop, from a small copy of the decoded pixels: smartcrop.py) look at pixels first.
 r_, fl_ and cr_ are geometry (transform.py turns the resized result).
 Colour (modes, ICC → sRGB) is colour.py, encoders are encoders.py, animation is animation.py.
+After the resize come the effects (effects.py: bl_, sh_, px_), the watermark (overlay.py: wm_) and
+the encode, within the byte budget (budget.py: mb_), each frame of an animation alike.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from resizer.core.errors import Unprocessable
 from resizer.core.formats import ALPHA_FORMATS, CONTENT_TYPES, JPEG_FAMILY, OWN_FORMATS
 from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
-from resizer.imaging import animation, colour, encoders, geometry, smartcrop, transform
+from resizer.imaging import animation, budget, colour, effects, encoders, geometry, overlay, smartcrop, transform
 from resizer.imaging.colour import has_alpha
 from resizer.imaging.decoders import allowed, decoding, orientation
 
@@ -52,8 +54,11 @@ class Rendered:
         return CONTENT_TYPES[self.format]
 
 
-def render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits) -> Rendered:
-    """Decode, orient, resize and encode. `output` is the resolved format, or None for the default.
+def render(
+    data: bytes, spec: RenditionSpec, output: str | None, limits: Limits, mark: overlay.Overlay | None = None
+) -> Rendered:
+    """Decode, orient, resize and encode. `output` is the resolved format, or None for the default;
+    `mark` is the watermark of `spec.watermark`, read and decoded by the caller.
 
     What Pillow raises while decoding is a 422 (decoders.decoding); what our steps raise is not.
     """
@@ -69,19 +74,26 @@ def render(data: bytes, spec: RenditionSpec, output: str | None, limits: Limits)
     plan = smartcrop.refine(first, plan, spec)
 
     padding, underlay = background(spec, fmt), background(spec, "jpg")
+    overlay.check(spec.watermark, mark)
 
     def finish(frame: Image.Image) -> Image.Image:
         frame = resize(frame, plan)
         frame = colour.to_srgb(frame)
         frame = pad(frame, plan, padding)
-        return flatten(frame, fmt, underlay)
+        frame = flatten(frame, fmt, underlay)
+        frame = effects.apply(frame, spec)
+        return overlay.apply(frame, mark)
 
     if animation.keeps(image, fmt):
         guard = functools.partial(decoding, spec.key, limits.max_source_pixels)
         frames, timing = animation.render(image, lambda frame: finish(colour.normalize_mode(orient(frame))), guard)
-        return Rendered(animation.encode(frames, timing, fmt, spec.quality), fmt, frames[0].size)
+        body = budget.encode(
+            functools.partial(animation.encode, frames, timing, fmt), fmt, spec.quality, spec.max_bytes
+        )
+        return Rendered(body, fmt, frames[0].size)
     still = finish(first)
-    return Rendered(encoders.encode(still, fmt, spec.quality), fmt, still.size)
+    body = budget.encode(functools.partial(encoders.encode, still, fmt), fmt, spec.quality, spec.max_bytes)
+    return Rendered(body, fmt, still.size)
 
 
 def open_image(data: bytes, limits: Limits) -> Image.Image:

@@ -17,6 +17,7 @@ from typing import Any
 
 from resizer.core.spec import MEDIA_PREFIX, encode_path
 from resizer.server.service import Service
+from resizer.server.watermarks import WatermarkUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,11 @@ class MediaApp:
             if message["type"] == "lifespan.startup":
                 try:
                     await self.service().start()
+                except WatermarkUnavailable as exc:
+                    # The operator's to fix, and its one line says what: uvicorn logs the message
+                    # below, then "Application startup failed. Exiting." (no traceback to read).
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
                 except Exception as exc:  # a bad configuration must stop the worker, with its reason
                     log.exception("startup failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})

@@ -18,8 +18,9 @@ from resizer.core.errors import DeadlineExceeded, Forbidden, ResizerError, Stora
 from resizer.core.naming import rendition_name
 from resizer.core.spec import MEDIA_PREFIX, ParsedURL, RenditionSpec
 from resizer.imaging import pipeline
+from resizer.imaging.overlay import Overlay
 from resizer.imaging.pipeline import Rendered
-from resizer.server import headers
+from resizer.server import headers, watermarks
 from resizer.server.config import Config
 from resizer.server.headers import Reply
 from resizer.server.hot import HotCache
@@ -48,14 +49,42 @@ class Service:
         self.flights = SingleFlight()  # renditions, by storage name
         self.fetches = SingleFlight()  # originals, by key
         self.hot = HotCache(config.hot_cache_bytes, config.hot_cache_seconds)
+        # RESIZER_WATERMARKS' images, read once for the process (None: not read yet).
+        self.overlays: watermarks.Overlays | None = None if config.watermarks else {}
+        self.mark_reads = SingleFlight()
 
     async def start(self) -> None:
-        """Build at startup what the first request would otherwise pay for: the storage clients.
-        A storage that does not answer yet is logged (naming the bucket and why), not fatal:
-        /readyz keeps the pod out of the load balancer until it answers."""
+        """Build at startup what the first request would otherwise pay for: the storage clients
+        and the watermarks. A storage that does not answer yet is logged (naming the bucket and
+        why), not fatal: /readyz keeps the pod out of the load balancer until it answers. A
+        watermark that is missing or not an image is fatal (WatermarkUnavailable names it)."""
         await self.pools.io(self.originals.prepare)
         await self.pools.io(self.renditions.prepare)
+        await self._read_watermarks()
         await self.ready()
+
+    async def _read_watermarks(self) -> None:
+        if self.overlays is not None:
+            return
+        try:
+            await self._overlays()
+        except StorageFailed as exc:
+            detail = exc.detail or "no detail"
+            log.warning("watermarks not read yet: %s (%s); the first request with wm_ reads them", exc.message, detail)
+
+    async def _overlays(self) -> watermarks.Overlays:
+        """The watermarks, read once (concurrent first callers share the one read), in the I/O pool."""
+        if self.overlays is None:
+            marks = self.config.watermarks
+            self.overlays = await self.mark_reads.run(
+                "watermarks", lambda _: self.pools.io(watermarks.load, self.originals, marks)
+            )
+        return self.overlays
+
+    async def _overlay(self, name: str | None) -> Overlay | None:
+        if name is None:
+            return None
+        return (await self._overlays())[name]
 
     async def respond(
         self, method: str, path: bytes | str, accept: str | None = None, if_none_match: str | None = None
@@ -157,8 +186,9 @@ class Service:
         """Fetch the original (once for concurrent renditions of it) and render it."""
         with timing.measure("storage"):
             data = await self.fetches.run(spec.key, lambda _: slot.io(self._original, spec.key))
+            overlay = await self._overlay(spec.watermark)  # read at start-up: no I/O here
         with timing.measure("render"):
-            return await slot.render(pipeline.render, data, spec, output, self.config.limits)
+            return await slot.render(pipeline.render, data, spec, output, self.config.limits, overlay)
 
     def _original(self, key: str) -> bytes:
         """The original's bytes, fetched once for all of this server's workers (blocking)."""
