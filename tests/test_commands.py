@@ -307,3 +307,19 @@ def test_two_shards_warm_every_original_once_between_them(s3: SeaweedFS, key_pre
     assert f"0 rendered, {len(warmed[0])} already stored, 0 failed" in out
     _, _, failed = run("resizer_warm", "--prefix", f"{key_prefix}/shard/", "--widths", "50", "--shard", "2/2")
     assert str(failed) == "--shard: '2/2' is not K/N with 0 ≤ K < N"
+
+
+def test_inspect_shows_the_new_options_and_an_expired_link(s3: SeaweedFS, key_prefix: str) -> None:
+    key = f"{key_prefix}/x.jpg"
+    s3.put("originals", key, jpeg((300, 200)))
+    url = resizer.image_url(key, w=60, r=90, bl=2, mb=5000, expires=600)
+    out, _, failed = run("resizer_inspect", url)
+    assert failed is None, out
+    shown = dict(fields(out))
+    assert (shown["rotate"], shown["blur"], shown["max_bytes"]) == ("90", "2", "5000")
+    assert shown["expires"].startswith(url.split("/exp_")[1].split("/")[0] + " (in ")
+    expired = url.split("/media/")[1].replace(url.split("/exp_")[1].split("/")[0], "1000000000")
+    path = expired.split("/", 1)[1]  # re-signed: the signature covers exp_
+    out, _, failed = run("resizer_inspect", f"s_{sign(path, SECRET.encode())}/{path}")
+    assert dict(fields(out))["expires"] == "1000000000 (EXPIRED)"
+    assert str(failed) == "the service answers 403: link expired"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import fields
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ from resizer.core.naming import rendition_name
 from resizer.core.spec import DEFAULTS, MEDIA_PREFIX, ParsedURL
 from resizer.links import url_for
 from resizer.server import headers
+from resizer.server.service import expiry
 from resizer.stores.base import Objects
 from resizer.stores.objects import originals, renditions
 
@@ -79,8 +81,12 @@ class Command(BaseCommand):
             self.line("signature", "missing")
         else:
             self.line("signature", "valid" if policy.verify(parsed.path, parsed.signature) else "INVALID")
+        if parsed.expires is not None:
+            left = parsed.expires - int(time.time())
+            self.line("expires", f"{parsed.expires} ({'in ' + str(left) + ' s' if left > 0 else 'EXPIRED'})")
         try:
             policy.check(parsed)
+            expiry(parsed)
         except ResizerError as exc:
             self.line("answer", f"{exc.status} {exc.message}")
             return f"the service answers {exc.status}: {exc.message}"
