@@ -45,12 +45,13 @@ from PIL import Image, UnidentifiedImageError  # noqa: E402
 
 from resizer.core.config import BY_NAME  # noqa: E402
 from resizer.core.errors import BadRequest  # noqa: E402
+from resizer.core.formats import ANIMATED_FORMATS, OWN_FORMATS  # noqa: E402
 from resizer.core.formats import BY_NAME as FORMATS  # noqa: E402
-from resizer.core.formats import OWN_FORMATS  # noqa: E402
 from resizer.core.naming import rendition_name  # noqa: E402
 from resizer.core.policy import Limits  # noqa: E402
 from resizer.core.spec import Grammar, RenditionSpec, media_request_path, validate_key  # noqa: E402
 from resizer.imaging import decoders, limits  # noqa: E402
+from resizer.imaging.animation import ANIMATED_SOURCES  # noqa: E402
 from tests.support.server import Server  # noqa: E402
 
 MIB = 1 << 20
@@ -106,10 +107,25 @@ class Source:
     format: str | None = None
     size: tuple[int, int] | None = None  # upright (EXIF orientation applied)
     frames: int = 1
+    max_pixels: int = 0  # RESIZER_MAX_SOURCE_PIXELS it was examined under
 
     @property
     def decodes(self) -> bool:
         return self.verdict == "decodes"
+
+    def refusal(self, probe: Probe) -> str | None:
+        """Why the service may refuse this rendition of it: the original's verdict, or the pixels
+        an animated rendition holds across its frames (frames × the output's size)."""
+        if not self.decodes:
+            return self.verdict
+        width, height = probe.expected_size(self.size) if self.size else (0, 0)
+        if self._animated(probe) and self.frames * width * height > self.max_pixels:
+            return f"too many pixels across frames ({self.frames} × {width}×{height})"
+        return None
+
+    def _animated(self, probe: Probe) -> bool:
+        output = probe.format or OWN_FORMATS.get(self.format or "")
+        return self.frames > 1 and self.format in ANIMATED_SOURCES and output in ANIMATED_FORMATS
 
 
 @dataclass
@@ -168,7 +184,9 @@ def examine(path: Path, bounds: Limits) -> Source:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # Pillow's notes on odd files, not verdicts
         warnings.simplefilter("error", Image.DecompressionBombWarning)  # as limits.apply has it
-        return _examine(path, bounds)
+        source = _examine(path, bounds)
+    source.max_pixels = bounds.max_source_pixels
+    return source
 
 
 def _examine(path: Path, bounds: Limits) -> Source:
@@ -229,12 +247,13 @@ def _other_format(path: Path) -> str | None:
 
 def judge(probe: Probe, status: int, content_type: str | None, body: bytes, source: Source) -> str | None:
     """Why this answer is wrong for this original, or None when it is right."""
+    refusal = source.refusal(probe)
     if status == 422:
-        return None if not source.decodes else "422, yet Pillow decodes it within the limits"
+        return None if refusal else "422, yet Pillow decodes it within the limits"
     if status != 200:
         return f"status {status}"
-    if not source.decodes:  # a limit or the allow-list passed by, or a decoder kinder than Pillow's
-        return f"200, yet {source.verdict}"
+    if refusal:  # a limit or the allow-list passed by, or a decoder kinder than Pillow's
+        return f"200, yet {refusal}"
     try:
         image = Image.open(io.BytesIO(body))
         image.load()
@@ -433,7 +452,7 @@ def summary(report: Report, fresh: list[tuple]) -> str:
         by_corpus.setdefault(result.key.split("/", 1)[0], []).append(result)
     for corpus, results in by_corpus.items():
         statuses = Counter(a.status for r in results for a in r.answers)
-        refused = Counter(_reason(r.source.verdict) for r in results if any(a.status == 422 for a in r.answers))
+        refused = Counter(reason for r in results for reason in _reasons(r))
         reasons = ", ".join(f"{n} {reason}" for reason, n in refused.most_common()) or "none"
         other = sum(n for status, n in statuses.items() if status not in (200, 422))
         findings = sum(len(r.findings) for r in results)
@@ -457,8 +476,11 @@ def summary(report: Report, fresh: list[tuple]) -> str:
     return "\n".join(lines)
 
 
-def _reason(verdict: str) -> str:
-    return verdict.split(" (", 1)[0]
+def _reasons(result: Result) -> set[str]:
+    """Why its 422s were expected, each reason once per original (without its particulars)."""
+    probes = {probe.name: probe for probe in PROBES}
+    refusals = (result.source.refusal(probes[a.probe]) for a in result.answers if a.status == 422)
+    return {(refusal or "unexpected").split(" (", 1)[0] for refusal in refusals}
 
 
 def main() -> int:

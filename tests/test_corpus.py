@@ -131,3 +131,13 @@ def test_the_corpus_keys_are_the_directory_and_the_path_inside_it(corpus: Path, 
     keys, skipped = gather([corpus], originals)
     assert sorted(keys) == sorted(f"made/{name}" for name in CORPUS) and not skipped
     assert (originals / "made/exif/rotated.png").read_bytes() == exif_rotated()
+
+
+def test_an_animation_over_its_pixels_across_frames_is_refused_only_where_it_stays_animated() -> None:
+    # Twenty 300×300 frames under a limit of one million pixels: 1.8 million kept as they are.
+    source = Source("decodes", "GIF", (300, 300), frames=20, max_pixels=1_000_000)
+    assert judge(PROBE["optimized"], 422, "text/plain", b"", source) is None
+    assert judge(PROBE["optimized"], 200, "image/gif", b"", source).startswith("200, yet too many pixels across")
+    assert judge(PROBE["webp_200"], 200, "image/webp", encode(quadrants((200, 200)), "WEBP"), source) is None
+    # A PNG holds the first frame only: no reason to refuse it.
+    assert judge(PROBE["png_100"], 422, "text/plain", b"", source) == "422, yet Pillow decodes it within the limits"
