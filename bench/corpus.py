@@ -4,7 +4,7 @@
 
 Copies every file under the directories into a fresh data directory's originals/ (keys
 `<directory name>/<path inside it>`), starts the service under uvicorn (one worker, filesystem
-storage, as tests/support/server.py does) and asks six renditions of each original, one request at
+storage, as tests/support/server.py does) and asks seven renditions of each original, one request at
 a time. Each answer must be:
 
 - 200 with a body that Pillow decodes, in the format its Content-Type declares, at the size the URL
@@ -16,7 +16,7 @@ a time. Each answer must be:
   or a change to the originals.
 
 Memory: the worker's peak resident set (VmHWM) is reset before each original (/proc/PID/clear_refs)
-and read after its six requests, so each original is charged what its own renders added to the
+and read after its seven requests, so each original is charged what its own renders added to the
 resident set. `--fresh N` measures the N costliest again, each on a fresh server (nothing left
 resident by the others). Exits 1 on any finding. How to fetch the corpora: docs/operations.md,
 "Checking against public corpora".
@@ -52,6 +52,7 @@ from resizer.core.policy import Limits  # noqa: E402
 from resizer.core.spec import Grammar, RenditionSpec, media_request_path, validate_key  # noqa: E402
 from resizer.imaging import decoders, limits  # noqa: E402
 from resizer.imaging.animation import ANIMATED_SOURCES  # noqa: E402
+from tests.support.prom import scrape  # noqa: E402
 from tests.support.server import Server  # noqa: E402
 
 MIB = 1 << 20
@@ -96,6 +97,9 @@ PROBES = (
     Probe("webp_200", {"w": 200, "f": "webp"}),
     Probe("avif_200", {"w": 200, "f": "avif"}),
     Probe("png_100", {"w": 100, "f": "png"}),
+    # The costliest answer there is: AVIF's encoder takes ≈45 bytes per output pixel, and without a
+    # width the output is the original's size (also what `f_auto` gives a browser that takes AVIF).
+    Probe("avif_full", {"f": "avif"}),
 )
 
 
@@ -145,7 +149,7 @@ class Result:
     source: Source
     answers: list[Answer] = field(default_factory=list)
     rss_before_mib: float = 0.0
-    cost_mib: float = 0.0  # the peak resident set over rss_before while its six requests ran
+    cost_mib: float = 0.0  # the peak resident set over rss_before while its requests and renders ran
     seconds: float = 0.0
     stray: list[str] = field(default_factory=list)  # renditions stored for answers that were not 200
 
@@ -363,12 +367,24 @@ def measure(server: Server, pids: list[int], data: Path, key: str, path: Path, s
         result.answers.append(Answer(probe.name, answer.status, content_type, len(answer.body), problem))
         if answer.status == 200:
             stored_for.add(rendition_name(GRAMMAR, spec, probe.format))
+    settle(server)
     result.seconds = time.monotonic() - started
     result.cost_mib = max(rss_mib(pid, "VmHWM") for pid in pids) - result.rss_before_mib
     folder = data / "renditions" / key
     stored = {f"{key}/{p.name}" for p in folder.iterdir() if p.is_file()} if folder.is_dir() else set()
     result.stray = sorted(stored - stored_for)
     return result
+
+
+def settle(server: Server, timeout: float = 300) -> None:
+    """Wait until no render is running: one answered 504 goes on in its thread (and its slot), and
+    its peak belongs to this original, not the next."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        admitted = sum(value for name, value in scrape(server).items() if name.startswith("resizer_renders_admitted"))
+        if admitted == 0:
+            return
+        time.sleep(0.1)
 
 
 def log_findings(log: str) -> list[str]:
@@ -459,7 +475,7 @@ def summary(report: Report, fresh: list[tuple]) -> str:
         cells = [corpus, len(results), statuses[200], statuses[422], other, reasons, findings]
         lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
     lines += ["", f"worker resident set: {report.idle_mib:.0f} MiB idle, peak {report.peak_mib:.0f} MiB (VmHWM)"]
-    lines += ["", "costliest originals (peak resident set over the resident set before their six requests):"]
+    lines += ["", "costliest originals (peak resident set over the resident set before their requests):"]
     for result in sorted(report.results, key=lambda r: r.cost_mib, reverse=True)[:15]:
         source = result.source
         shape = f"{source.format} {source.size[0]}×{source.size[1]} ×{source.frames}" if source.size else source.verdict
