@@ -369,7 +369,9 @@ def measure(server: Server, pids: list[int], data: Path, key: str, path: Path, s
             stored_for.add(rendition_name(GRAMMAR, spec, probe.format))
     settle(server)
     result.seconds = time.monotonic() - started
-    result.cost_mib = max(rss_mib(pid, "VmHWM") for pid in pids) - result.rss_before_mib
+    # The kernel's resident counters lag by a few pages per thread: a file that added nothing can
+    # read a hair below zero.
+    result.cost_mib = max(0.0, max(rss_mib(pid, "VmHWM") for pid in pids) - result.rss_before_mib)
     folder = data / "renditions" / key
     stored = {f"{key}/{p.name}" for p in folder.iterdir() if p.is_file()} if folder.is_dir() else set()
     result.stray = sorted(stored - stored_for)
