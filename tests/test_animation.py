@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
+from resizer.core.errors import Unprocessable
 from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
 from resizer.imaging import pipeline
@@ -101,3 +102,23 @@ def test_animated_frames_are_cropped_alike() -> None:
     result = render(animation("GIF"), width=50, height=50, crop="fill")
     frames = frames_of(result.body)
     assert len(frames) == 4 and all(frame.size == (50, 50) for frame, _ in frames)
+
+
+def flat_frames(count: int, size: tuple[int, int]) -> bytes:
+    frames = [Image.new("L", size, 10 * i) for i in range(count)]  # distinct, or Pillow merges them
+    return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=40, loop=0)
+
+
+def test_an_animation_is_bounded_by_its_pixels_across_frames() -> None:
+    # Twenty 300×300 frames kept as they are: 1.8 million pixels held at once, over a limit of one
+    # million that each frame alone is well within.
+    data, limits = flat_frames(20, (300, 300)), Limits(max_source_pixels=1_000_000)
+    with pytest.raises(Unprocessable) as error:
+        pipeline.render(data, RenditionSpec("k"), None, limits)
+    assert error.value.message == ("too many pixels across frames: 20 frames of 300×300; the limit is 1000000 in all")
+    with pytest.raises(Unprocessable, match="across frames"):
+        pipeline.render(data, RenditionSpec("k", width=250), "webp", limits)  # 1.25 million
+    smaller = pipeline.render(data, RenditionSpec("k", width=200), None, limits)  # 0.8 million
+    assert len(frames_of(smaller.body)) == 20
+    still = pipeline.render(data, RenditionSpec("k"), "png", limits)  # the first frame alone
+    assert still.size == (300, 300)

@@ -13,14 +13,20 @@ from tests.test_overload import together
 MIB = 1 << 20
 RENDER_WORKERS, QUEUE_LIMIT = 2, 2
 MAX_SOURCE_BYTES, MAX_SOURCE_PIXELS = 8 * MIB, 12_500_000
-BYTES_PER_PIXEL = 4  # Pillow keeps RGB in 4 bytes
-OUTPUT_CANVAS = 4096 * 4096 * BYTES_PER_PIXEL  # RESIZER_MAX_DIMENSION² at its default
+# What a render takes per pixel of RESIZER_MAX_SOURCE_PIXELS at worst: an AVIF of an original at the
+# limit, at its full size, measured by bench/corpus.py over bench/at_limits.py's originals
+# (docs/operations.md, "Capacity and memory"); the Kubernetes sizing uses it (tests/test_k8s.py).
+RENDER_BYTES_PER_PIXEL = 56
+# What this test's renders take: a PNG decoded (Pillow keeps RGB in 4 bytes) and resized (its
+# reducing and resampling buffers), the PNG row of the same measurements.
+PNG_RESIZE_BYTES_PER_PIXEL = 8
 
 
 def bound_mib() -> float:
-    """docs/operations.md, "Capacity and memory": (R + Q) × S + R × (P × 4 B + O), above the idle process."""
+    """docs/operations.md, "Capacity and memory": (R + Q) × S + R × P × (bytes a pixel), above the
+    idle process, with the bytes a pixel of the renders this test makes."""
     originals = (RENDER_WORKERS + QUEUE_LIMIT) * MAX_SOURCE_BYTES
-    pixels = RENDER_WORKERS * (MAX_SOURCE_PIXELS * BYTES_PER_PIXEL + OUTPUT_CANVAS)
+    pixels = RENDER_WORKERS * MAX_SOURCE_PIXELS * PNG_RESIZE_BYTES_PER_PIXEL
     return (originals + pixels) / MIB
 
 

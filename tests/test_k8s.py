@@ -24,6 +24,7 @@ from tests.support.deploy import (
     manifest,
     option,
 )
+from tests.test_capacity import RENDER_BYTES_PER_PIXEL
 
 MANIFESTS = sorted(path.name for path in K8S.glob("*.yaml") if path.name != "kustomization.yaml")
 # The oldest minor still in the major clouds' extended support, and the newest the validator knows.
@@ -115,15 +116,15 @@ def test_the_grace_period_outlasts_the_prestop_sleep_and_the_graceful_shutdown()
 
 
 def test_memory_is_sized_by_the_formula_from_the_configmap() -> None:
-    """uvicorn workers × (90 MiB + hot cache + RESIZER_RENDER_WORKERS × (pixels × 4 B + original + output)),
-    plus the originals that queued renders hold (RESIZER_QUEUE_LIMIT × RESIZER_MAX_SOURCE_BYTES)."""
+    """uvicorn workers × (90 MiB + hot cache + (RESIZER_RENDER_WORKERS + RESIZER_QUEUE_LIMIT) ×
+    RESIZER_MAX_SOURCE_BYTES + RESIZER_RENDER_WORKERS × RESIZER_MAX_SOURCE_PIXELS × the measured
+    bytes a render takes per pixel), docs/operations.md's "Capacity and memory"."""
     values = {name: int(value) for name, value in settings().items() if value.isdigit()}
-    decoded = values["RESIZER_MAX_SOURCE_PIXELS"] * 4 / MIB
+    render = values["RESIZER_MAX_SOURCE_PIXELS"] * RENDER_BYTES_PER_PIXEL / MIB
     original = values["RESIZER_MAX_SOURCE_BYTES"] / MIB
-    output = values["RESIZER_MAX_DIMENSION"] ** 2 * 4 / MIB  # the largest image the encoder is handed
     hot = values.get("RESIZER_HOT_CACHE_BYTES", BY_NAME["RESIZER_HOT_CACHE_BYTES"].default) / MIB
-    need = 90 + hot + values["RESIZER_RENDER_WORKERS"] * (decoded + original + output)
-    need += values["RESIZER_QUEUE_LIMIT"] * original
+    slots = values["RESIZER_RENDER_WORKERS"] + values["RESIZER_QUEUE_LIMIT"]
+    need = 90 + hot + slots * original + values["RESIZER_RENDER_WORKERS"] * render
     resources = deployment_container()["resources"]
     limit = mebibytes(resources["limits"]["memory"])
     assert need <= limit < need * 1.5, (need, limit)  # covered, without doubling the bill

@@ -2,7 +2,8 @@
 
 Animation is kept when the output can hold it (GIF, WebP, AVIF); JPEG and PNG outputs get the first
 frame (APNG is not an output format).
-Frames are decoded one at a time, so memory holds one full-size frame plus the small outputs.
+Frames are decoded one at a time, so memory holds one full-size frame plus the outputs, whose pixels
+across all frames are bounded like one original's (`check_pixels`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,18 @@ def is_animated(image: Image.Image) -> bool:
 
 def keeps(image: Image.Image, fmt: str) -> bool:
     return fmt in ANIMATED_FORMATS and is_animated(image)
+
+
+def check_pixels(frames: int, canvas: tuple[int, int], limit: int) -> None:
+    """An animated rendition holds every output frame until the encoder has them all: frames × the
+    output canvas, which RESIZER_MAX_FRAMES alone lets grow to 100 originals' worth of pixels (a 260 KB
+    GIF of 100 flat 1000×1000 frames took 525 MiB to serve as it is). Bounded like one original's
+    pixels, before any frame is decoded: smaller renditions of the same animation are still made."""
+    width, height = canvas
+    if frames * width * height > limit:
+        raise Unprocessable(
+            f"too many pixels across frames: {frames} frames of {width}×{height}; the limit is {limit} in all"
+        )
 
 
 def frames(image: Image.Image, guard: Guard) -> Iterator[Image.Image]:

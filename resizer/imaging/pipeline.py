@@ -67,6 +67,8 @@ def render(
         size = oriented_size(image)
     fmt = output or default_format(image)
     plan = geometry.plan(size, spec)
+    if animation.keeps(image, fmt):
+        animation.check_pixels(image.n_frames, plan.canvas, limits.max_source_pixels)
     with decoding(spec.key, limits.max_source_pixels):
         decoded = decode(image, plan)
     first = colour.normalize_mode(decoded)
