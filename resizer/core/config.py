@@ -141,21 +141,27 @@ def widths(raw: Any) -> tuple[int, ...] | None:
         raise _Invalid("must be a comma-separated list of positive integers") from None
 
 
+def _json(raw: Any) -> Any:
+    """A JSON text from the environment, or the Python value a settings module gave."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise _Invalid(f"is not valid JSON ({exc.msg})") from None
+
+
 def presets(raw: Any) -> dict[str, str]:
-    value = raw
-    if isinstance(raw, str):
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise _Invalid(f"is not valid JSON ({exc.msg})") from None
+    value = _json(raw)
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise _Invalid('must be a JSON object of name to option path, like {"thumb": "w_200"}')
     return dict(value)
 
 
 def watermark_table(raw: Any) -> dict:
+    value = _json(raw)
     try:
-        return watermarks.parse(raw)
+        return watermarks.parse(value)
     except ValueError as exc:
         raise _Invalid(str(exc)) from None
 

@@ -9,7 +9,6 @@ fraction of the output's shorter side (default 0.02).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -29,14 +28,9 @@ class Watermark:
     margin: float = 0.02
 
 
-def parse(raw: Any) -> dict[str, Watermark]:
-    """The watermarks of a JSON text or a mapping; ValueError saying which one is wrong and why."""
-    value = raw
-    if isinstance(raw, str):
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"is not valid JSON ({exc.msg})") from None
+def parse(value: Any) -> dict[str, Watermark]:
+    """The watermarks of a mapping (the setting's JSON, decoded); ValueError saying which one is
+    wrong and why. Watermarks already read are taken as they are (a settings module may hold them)."""
     if not isinstance(value, dict):
         raise ValueError('must be a JSON object of name to {"key": …}, like {"logo": {"key": "marks/logo.png"}}')
     return {name: _one(name, options) for name, options in value.items()}
