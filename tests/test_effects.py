@@ -14,7 +14,7 @@ from resizer.core.spec import RenditionSpec
 from resizer.core.watermarks import Watermark
 from resizer.imaging import budget, effects, encoders, pipeline
 from resizer.imaging.overlay import Overlay
-from tests.support.images import decode, encode, quadrants
+from tests.support.images import decode, encode, frames_of, quadrants
 
 LIMITS = Limits()
 
@@ -199,15 +199,6 @@ def noisy_animation(frames: int = 3, size: tuple[int, int] = (240, 160)) -> byte
     """A GIF whose frames are each a different grey noise: detail on every frame."""
     pictures = [Image.effect_noise(size, 40 + 20 * index).convert("RGB") for index in range(frames)]
     return encode(pictures[0], "GIF", save_all=True, append_images=pictures[1:], duration=[100] * frames, loop=0)
-
-
-def frames_of(body: bytes) -> list[Image.Image]:
-    image = decode(body)
-    found = []
-    for index in range(image.n_frames):
-        image.seek(index)
-        found.append(image.convert("RGB"))
-    return found
 
 
 def a_mark() -> Overlay:

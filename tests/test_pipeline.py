@@ -11,7 +11,7 @@ from resizer.core.errors import Unprocessable
 from resizer.core.policy import Limits
 from resizer.core.spec import RenditionSpec
 from resizer.imaging import pipeline
-from tests.support.images import close, decode, encode, jpeg, png, quadrants
+from tests.support.images import close, decode, encode, jpeg, png, quadrants, record_loads
 
 LIMITS = Limits()
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
@@ -209,16 +209,8 @@ def test_exif_orientation_is_applied(orientation: int) -> None:
     ],
 )
 def test_jpeg_is_decoded_at_the_coarsest_scale_that_leaves_lanczos_headroom(monkeypatch, source, width, decoded):
-    decoded_sizes = []
-    original_load = Image.Image.load
-
-    def spy(self):
-        result = original_load(self)
-        decoded_sizes.append(self.size)
-        return result
-
     original = jpeg(source)
-    monkeypatch.setattr(Image.Image, "load", spy)
+    decoded_sizes = record_loads(monkeypatch)
     image = render(original, width=width)
     assert image.width == width
     assert max(w for w, h in decoded_sizes) == decoded

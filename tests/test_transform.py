@@ -20,7 +20,7 @@ from resizer.core.spec import RenditionSpec
 from resizer.imaging import geometry, pipeline, smartcrop, transform
 from resizer.links import rendered_size
 from tests.conftest import Backend
-from tests.support.images import close, decode, encode, jpeg, png, quadrants
+from tests.support.images import close, decode, encode, frames_of, jpeg, png, quadrants, record_loads
 from tests.support.markup import Document
 from tests.test_smartcrop import scene, subject_share
 
@@ -163,15 +163,7 @@ def test_trim_on_a_jpeg_shrunk_on_load_maps_the_box_back_without_losing_content(
     assert all(abs(a - b) <= 16 for a, b in zip(shrunk, full, strict=True)), (shrunk, full)
 
     # Through the pipeline: decoded shrunk, and the same picture as the full-size box gives.
-    loaded = []
-    load = Image.Image.load
-
-    def spy(self):
-        result = load(self)
-        loaded.append(self.size)
-        return result
-
-    monkeypatch.setattr(Image.Image, "load", spy)
+    loaded = record_loads(monkeypatch)
     image = render(data, "png", trim=20, width=200).convert("RGB")
     monkeypatch.undo()
     assert max(width for width, _ in loaded) < 1600  # never decoded at full size
@@ -186,15 +178,7 @@ def test_trim_that_leaves_little_of_a_shrunk_jpeg_decodes_it_again_finer(monkeyp
     for x in range(0, 400, 4):
         stripes.paste(255, (x, 0, x + 2, 300))  # detail that a 1/8 decode averages to grey
     data = content_jpeg((4000, 3000), (1800, 1350), stripes.convert("RGB"))
-    loaded = []
-    load = Image.Image.load
-
-    def spy(self):
-        result = load(self)
-        loaded.append(self.size)
-        return result
-
-    monkeypatch.setattr(Image.Image, "load", spy)
+    loaded = record_loads(monkeypatch)
     image = render(data, "png", trim=10, width=400).convert("L")
     monkeypatch.undo()
     # Decoded at 1/8 for the untrimmed plan, where a box of about 420 × 330 was found; then in
@@ -307,15 +291,7 @@ def test_a_small_region_of_a_large_jpeg_is_still_shrunk_on_load(monkeypatch) -> 
     corner = RenditionSpec("k", width=200, region=region("0", "0", "0.05", "0.05"))
     assert pipeline.denominator(geometry.plan((4000, 3000), corner)) == 1
     data = jpeg((4000, 3000))
-    loaded = []
-    load = Image.Image.load
-
-    def spy(self):
-        result = load(self)
-        loaded.append(self.size)
-        return result
-
-    monkeypatch.setattr(Image.Image, "load", spy)
+    loaded = record_loads(monkeypatch)
     image = render(data, "jpg", width=240, region=middle)
     monkeypatch.undo()
     assert max(loaded) == (500, 375)
@@ -403,15 +379,6 @@ def test_g_auto_looks_at_the_region_after_rotate_and_crop() -> None:
 
 def animation(frames: list[Image.Image]) -> bytes:
     return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0, disposal=2)
-
-
-def frames_of(body: bytes) -> list[Image.Image]:
-    image = decode(body)
-    found = []
-    for index in range(image.n_frames):
-        image.seek(index)
-        found.append(image.convert("RGB"))
-    return found
 
 
 def test_every_frame_is_turned_and_cropped() -> None:

@@ -158,7 +158,7 @@ class Service:
             tag=entry.etag,
             kind=entry.content_type,
             # What is left now, after the render: never a cache lifetime past the link's end.
-            expires_in=None if parsed.expires is None else max(0, int(parsed.expires - time.time())),
+            expires_in=expires_in if expires_in is None else max(0, int(seconds_left(parsed))),
         )
         reply.headers["Server-Timing"] = trace.server_timing()
         return reply
@@ -243,12 +243,15 @@ class Service:
         return True
 
 
+def seconds_left(parsed: ParsedURL) -> float | None:
+    """How long an expiring link (exp_) has left, now; None for a link that does not expire."""
+    return None if parsed.expires is None else parsed.expires - time.time()
+
+
 def expiry(parsed: ParsedURL) -> int | None:
     """The whole seconds an expiring link (exp_) has left; None for a link that does not expire.
     From its time on the link is refused (403), whatever is stored or cached."""
-    if parsed.expires is None:
-        return None
-    left = parsed.expires - time.time()
-    if left <= 0:
+    left = seconds_left(parsed)
+    if left is not None and left <= 0:
         raise Forbidden("link expired")
-    return int(left)
+    return None if left is None else int(left)

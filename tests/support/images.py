@@ -51,3 +51,28 @@ def noise_jpeg(size: tuple[int, int] = (3000, 2000)) -> bytes:
     """Grey noise: nothing to compress, so a full-size PNG rendition of it takes a second or so."""
     noise = Image.effect_noise(size, 80)
     return encode(Image.merge("RGB", [noise] * 3), "JPEG", quality=85)
+
+
+def frames_of(body: bytes) -> list[Image.Image]:
+    """Every frame of an answered animation, as RGB."""
+    image = decode(body)
+    found = []
+    for index in range(image.n_frames):
+        image.seek(index)
+        found.append(image.convert("RGB"))
+    return found
+
+
+def record_loads(monkeypatch) -> list[tuple[int, int]]:
+    """The size of every picture Pillow decodes from now on (a spy on Image.load that observes,
+    and changes nothing): how far a JPEG was shrunk on load. `monkeypatch.undo()` ends it."""
+    loaded: list[tuple[int, int]] = []
+    load = Image.Image.load
+
+    def spy(self: Image.Image):
+        result = load(self)
+        loaded.append(self.size)
+        return result
+
+    monkeypatch.setattr(Image.Image, "load", spy)
+    return loaded

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import fields
 from urllib.parse import urlsplit
 
@@ -15,7 +14,7 @@ from resizer.core.naming import rendition_name
 from resizer.core.spec import DEFAULTS, MEDIA_PREFIX, ParsedURL
 from resizer.links import url_for
 from resizer.server import headers
-from resizer.server.service import expiry
+from resizer.server.service import expiry, seconds_left
 from resizer.stores.base import Objects
 from resizer.stores.objects import originals, renditions
 
@@ -81,9 +80,9 @@ class Command(BaseCommand):
             self.line("signature", "missing")
         else:
             self.line("signature", "valid" if policy.verify(parsed.path, parsed.signature) else "INVALID")
-        if parsed.expires is not None:
-            left = parsed.expires - int(time.time())
-            self.line("expires", f"{parsed.expires} ({'in ' + str(left) + ' s' if left > 0 else 'EXPIRED'})")
+        left = seconds_left(parsed)
+        if left is not None:
+            self.line("expires", f"{parsed.expires} ({f'in {int(left)} s' if left > 0 else 'EXPIRED'})")
         try:
             policy.check(parsed)
             expiry(parsed)
