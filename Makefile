@@ -17,7 +17,7 @@ $(BIN)/python:
 COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url \
 	--no-emit-find-links
 SERVICE_LOCK := $(COMPILE) --extra service --extra heif pyproject.toml
-DEV_LOCK := $(COMPILE) --extra service --extra heif --extra jinja2 --extra test --constraint requirements.lock pyproject.toml
+DEV_LOCK := $(COMPILE) --extra service --extra heif --extra jpegli --extra jinja2 --extra test --constraint requirements.lock pyproject.toml
 
 $(VENV)/.installed: pyproject.toml requirements.lock requirements-dev.lock | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.lock

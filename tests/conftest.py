@@ -6,8 +6,10 @@ filesystem default in a temporary directory; HTTP behaviour goes through real uv
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -137,3 +139,29 @@ def data_dir(tmp_path: Path) -> Path:
     (root / "originals").mkdir(parents=True)
     yield root
     shutil.rmtree(root, ignore_errors=True)
+
+
+def _with_jpeg_encoder(encoder: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """encoders.py imported afresh, with pyjpegli importable or (libjpeg) failing to import, as
+    when the `jpegli` extra is absent; imported again afterwards as the suite found it."""
+    from resizer.imaging import encoders
+
+    if encoder == "libjpeg":
+        monkeypatch.setitem(sys.modules, "pyjpegli", None)  # `import pyjpegli` raises ImportError
+    importlib.reload(encoders)
+    assert encoder == encoders.JPEG_ENCODER
+    yield encoder
+    monkeypatch.undo()
+    importlib.reload(encoders)
+
+
+@pytest.fixture(params=["jpegli", "libjpeg"])
+def jpeg_encoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Each JPEG encoder in turn: jpegli (the `jpegli` extra, installed for the tests) and libjpeg."""
+    yield from _with_jpeg_encoder(request.param, monkeypatch)
+
+
+@pytest.fixture
+def libjpeg(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """JPEG through Pillow's libjpeg-turbo, as without the `jpegli` extra."""
+    yield from _with_jpeg_encoder("libjpeg", monkeypatch)

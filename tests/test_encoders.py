@@ -1,12 +1,15 @@
-"""Encoder defaults: chroma subsampling, our JPEG tables, exact palette PNG, AVIF speed."""
+"""Encoder defaults: JPEG through jpegli or libjpeg (each way), chroma subsampling, our JPEG tables,
+exact palette PNG, AVIF speed."""
 
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import time
 
 import pytest
-from PIL import Image, JpegImagePlugin
+from PIL import Image, ImageChops, ImageFilter, ImageStat, JpegImagePlugin
 
 from resizer.imaging import encoders
 from tests.support.images import decode, quadrants
@@ -17,11 +20,73 @@ def photo(size: tuple[int, int] = (400, 300)) -> Image.Image:
     return Image.blend(noise, quadrants(size), 0.5)
 
 
+# -- JPEG: jpegli (the `jpegli` extra) where it can write what we promise, else libjpeg ---------
+
+
 @pytest.mark.parametrize(("quality", "sampling"), [(78, 2), (89, 2), (90, 0), (100, 0)])  # 2: 4:2:0, 0: 4:4:4
-def test_jpeg_halves_chroma_only_below_the_fidelity_threshold(quality: int, sampling: int) -> None:
-    image = decode(encoders.encode(photo(), "jpg", quality))
+def test_jpeg_halves_chroma_only_below_the_fidelity_threshold(jpeg_encoder: str, quality: int, sampling: int) -> None:
+    body = encoders.encode(photo(), "jpg", quality)
+    image = decode(body)
+    assert (image.format, image.mode, image.size) == ("JPEG", "RGB", (400, 300))
     assert JpegImagePlugin.get_sampling(image) == sampling
-    assert image.info.get("progressive") == 1
+    by_jpegli = jpeg_encoder == "jpegli" and quality < encoders.FULL_CHROMA_FROM
+    assert (body[2:4] == b"\xff\xe0") != by_jpegli  # Pillow's libjpeg opens with JFIF's APP0, jpegli without
+    assert image.info.get("progressive") == (None if by_jpegli else 1)  # pyjpegli writes baseline only
+
+
+def smooth_photo(size: tuple[int, int] = (400, 300)) -> Image.Image:
+    """Gradients and soft shapes, where a good encode stays within a few levels of every pixel."""
+    x = Image.linear_gradient("L").resize(size)
+    y = Image.linear_gradient("L").transpose(Image.Transpose.ROTATE_90).resize(size)
+    blobs = quadrants(size).filter(ImageFilter.GaussianBlur(12))
+    return Image.blend(Image.merge("RGB", (x, y, ImageChops.invert(x))), blobs, 0.5)
+
+
+@pytest.mark.parametrize("quality", [50, 78, 89, 95])
+def test_jpeg_pixels_stay_close_to_the_source(jpeg_encoder: str, quality: int) -> None:
+    source = smooth_photo()
+    image = decode(encoders.encode(source.copy(), "jpg", quality)).convert("RGB")
+    error = ImageStat.Stat(ImageChops.difference(image, source)).mean
+    assert max(error) < 1.8, error  # mean absolute error per channel, in levels of 255 (q30: 2.3)
+    assert image.getpixel((10, 10)) == pytest.approx(source.getpixel((10, 10)), abs=12)
+
+
+@pytest.mark.parametrize("quality", [None, 95])
+def test_grey_jpeg_stays_single_channel(jpeg_encoder: str, quality: int | None) -> None:
+    source = smooth_photo((64, 64)).convert("L")
+    image = decode(encoders.encode(source.copy(), "jpg", quality))
+    assert image.mode == "L" and len(image.quantization) == 1 and image.info.get("progressive") == 1
+    assert ImageStat.Stat(ImageChops.difference(image, source)).mean[0] < 1.0
+
+
+def test_jpeg_writes_no_metadata(jpeg_encoder: str) -> None:
+    source = photo()
+    source.info = {"exif": Image.Exif().tobytes(), "icc_profile": b"x" * 100, "comment": b"private"}
+    image = decode(encoders.encode(source, "jpg", None))
+    assert not {"exif", "icc_profile", "comment"} & image.info.keys()
+
+
+def test_jpegli_quality_follows_ours_from_q70_and_is_lower_below() -> None:
+    mapped = [encoders.jpegli_quality(quality) for quality in range(1, 101)]
+    assert mapped == sorted(mapped) and mapped[0] == 1 and mapped[-1] == 100
+    assert all(encoders.jpegli_quality(quality) == quality for quality in (78, 80, 89, 95))
+    assert encoders.jpegli_quality(40) == 26 and encoders.jpegli_quality(10) < 10
+
+
+@pytest.mark.parametrize("blocked", [False, True])
+def test_jpeg_encoder_is_jpegli_only_when_pyjpegli_imports(blocked: bool) -> None:
+    """A fresh interpreter, with pyjpegli installed (the suite's lock) or failing to import."""
+    program = (
+        ("import sys; sys.modules['pyjpegli'] = None\n" if blocked else "")
+        + "from PIL import Image\nfrom resizer.imaging import encoders\n"
+        + "body = encoders.encode(Image.new('RGB', (80, 60), (200, 30, 30)), 'jpg', None)\n"
+        + "print(encoders.JPEG_ENCODER, body[2:4] == b'\\xff\\xe0')"
+    )
+    shown = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True).stdout
+    assert shown.split() == (["libjpeg", "True"] if blocked else ["jpegli", "False"])
+
+
+# -- JPEG through libjpeg: our tables and smoothing ----------------------------------------------
 
 
 def unsmoothed_jpeg(image: Image.Image, quality: int, subsampling: str) -> bytes:
@@ -31,7 +96,7 @@ def unsmoothed_jpeg(image: Image.Image, quality: int, subsampling: str) -> bytes
     return out.getvalue()
 
 
-def test_jpeg_smooths_its_input_only_below_the_fidelity_threshold() -> None:
+def test_jpeg_smooths_its_input_only_below_the_fidelity_threshold(libjpeg: str) -> None:
     image = Image.blend(photo(), Image.effect_noise((400, 300), 20).convert("RGB"), 0.3)  # with grain
     smoothed = encoders.encode(image.copy(), "jpg", 78)
     assert len(smoothed) < 0.95 * len(unsmoothed_jpeg(image, 78, "4:2:0"))  # grain costs fewer bits
@@ -41,16 +106,11 @@ def test_jpeg_smooths_its_input_only_below_the_fidelity_threshold() -> None:
         assert all(abs(a - b) <= 4 for a, b in zip(flat.getpixel(point), colour, strict=True))
 
 
-def test_jpeg_uses_our_tables_scaled_by_quality() -> None:
+def test_jpeg_uses_our_tables_scaled_by_quality(libjpeg: str) -> None:
     low, high = (decode(encoders.encode(photo(), "jpg", q)) for q in (50, 90))
     assert list(low.quantization[0]) != list(high.quantization[0])
     assert low.quantization[0][0] == 16  # the table's base at q50 (libjpeg scales by 100 %)
     assert max(low.quantization[0]) <= 255 and low.quantization[0][63] > 100  # coarser at high frequency
-
-
-def test_grey_jpeg_stays_single_channel() -> None:
-    image = decode(encoders.encode(Image.new("L", (64, 64), 90), "jpg", None))
-    assert image.mode == "L" and len(image.quantization) == 1
 
 
 def test_png_is_an_exact_palette_for_flat_colours_and_truecolour_for_rich_ones() -> None:

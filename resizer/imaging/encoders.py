@@ -7,11 +7,25 @@ other metadata is ever written: pixels are sRGB (colour.py) and untagged means s
 from __future__ import annotations
 
 import io
+import itertools
 
 from PIL import Image
 
 from resizer.core.formats import DEFAULT_QUALITY
 from resizer.imaging import palette
+
+try:  # the `jpegli` extra
+    import pyjpegli
+except ImportError:
+    pyjpegli = None
+
+# Which encoder writes JPEG stills where both could (RGB below FULL_CHROMA_FROM, see `jpeg`):
+# jpegli when the extra is installed, else libjpeg-turbo through Pillow.
+JPEG_ENCODER = "libjpeg" if pyjpegli is None else "jpegli"
+# (our q_, jpegli's quality) at equal median luma SSIM on the wallpapers at 400×300 and 1280×960
+# (`bench/encoders.py --match`): the same number from q70 up, lower below it, where jpegli's own
+# scale spends more bytes than libjpeg's. Below q20, a straight line down to (1, 1).
+JPEG_TO_JPEGLI = ((1, 1), (20, 10), (30, 19), (40, 26), (50, 40), (60, 55), (70, 68), (78, 78), (100, 100))
 
 # Below this JPEG quality 4:2:0 chroma costs nothing visible and saves 8–18 %; from it the user
 # asked for fidelity, and halved chroma shows on red edges and small coloured text.
@@ -55,6 +69,27 @@ JPEG_TABLES = [quantization_table(16), quantization_table(16 * 0.8)]
 
 def jpeg(image: Image.Image, out: io.BytesIO, quality: int) -> None:
     image = image if image.mode in ("L", "RGB") else image.convert("RGB")
+    if JPEG_ENCODER == "jpegli" and image.mode == "RGB" and quality < FULL_CHROMA_FROM:
+        jpegli(image, out, quality)
+    else:
+        libjpeg(image, out, quality)
+
+
+def jpegli(image: Image.Image, out: io.BytesIO, quality: int) -> None:
+    """pyjpegli writes what it writes: RGB in, 4:2:0, baseline, no metadata; hence only RGB
+    below FULL_CHROMA_FROM comes here (grey and 4:4:4 stay with libjpeg)."""
+    out.write(pyjpegli.encode(image.tobytes(), image.width, image.height, quality=jpegli_quality(quality)))
+
+
+def jpegli_quality(quality: int) -> int:
+    """Our q_ → jpegli's quality at the same median luma SSIM, linear between the anchors."""
+    for (q0, j0), (q1, j1) in itertools.pairwise(JPEG_TO_JPEGLI):
+        if quality <= q1:
+            return round(j0 + (quality - q0) * (j1 - j0) / (q1 - q0))
+    return quality
+
+
+def libjpeg(image: Image.Image, out: io.BytesIO, quality: int) -> None:
     fidelity = quality >= FULL_CHROMA_FROM
     tables = JPEG_TABLES[:1] if image.mode == "L" else JPEG_TABLES
     image.save(
