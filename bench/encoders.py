@@ -10,8 +10,8 @@ at equal quality (BD-rate, SSIMULACRA2) are bench/quality.py's business; this is
 
 Encoders: JPEG through Pillow (libjpeg-turbo, resizer's settings) and jpegli (the `jpegli` extra,
 at `encoders.jpegli_quality(q)`); AVIF through Pillow's aom at speeds 6–9 on one thread, and,
-when `pillow-avif-plugin` is installed (`pip install pillow-avif-plugin`, bench only), the SVT-AV1
-and rav1e its wheels carry (4:2:0, the only sampling SVT-AV1 encodes).
+when `pillow-avif-plugin` is installed (the `bench` extra), the SVT-AV1 and rav1e its wheels carry
+(4:2:0, the only sampling SVT-AV1 encodes).
 
 `--match` prints, for each of our qualities, each other encoder's quality whose median luma SSIM
 over the pictures equals ours, and its bytes there (a first look: bench/quality.py has the
@@ -73,6 +73,7 @@ def raw_jpegli(image: Image.Image, quality: int) -> bytes:
 def plugin_avif() -> dict[str, Encoder]:
     """SVT-AV1 and rav1e through pillow-avif-plugin, if installed. Importing it registers its own
     AVIF plugin over Pillow's; Pillow's is put back so that every other encoder here is Pillow's."""
+    os.environ.setdefault("SVT_LOG", "1")  # SVT-AV1's banner and config on every encode: errors only
     Image.init()
     saved = {table: dict(getattr(Image, table)) for table in ("OPEN", "SAVE", "SAVE_ALL", "MIME", "EXTENSION")}
     ids = list(Image.ID)

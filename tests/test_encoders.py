@@ -7,6 +7,7 @@ import io
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageFilter, ImageStat, JpegImagePlugin
@@ -82,7 +83,8 @@ def test_jpeg_encoder_is_jpegli_only_when_pyjpegli_imports(blocked: bool) -> Non
         + "body = encoders.encode(Image.new('RGB', (80, 60), (200, 30, 30)), 'jpg', None)\n"
         + "print(encoders.JPEG_ENCODER, body[2:4] == b'\\xff\\xe0')"
     )
-    shown = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True).stdout
+    root = Path(__file__).resolve().parents[1]  # this checkout's resizer, whatever the venv's editable install
+    shown = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True, cwd=root).stdout
     assert shown.split() == (["libjpeg", "True"] if blocked else ["jpegli", "False"])
 
 
