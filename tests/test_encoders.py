@@ -7,6 +7,7 @@ import io
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,15 @@ def test_jpegli_quality_follows_ours_from_q70_and_is_lower_below() -> None:
     assert mapped == sorted(mapped) and mapped[0] == 1 and mapped[-1] == 100
     assert all(encoders.jpegli_quality(quality) == quality for quality in (78, 80, 89, 95))
     assert encoders.jpegli_quality(40) == 26 and encoders.jpegli_quality(10) < 10
+
+
+def test_jpeg_encodes_alike_on_many_threads_at_once(jpeg_encoder: str) -> None:
+    """Renders run on a pool of threads: concurrent encodes give what one at a time gives."""
+    pictures = [photo((320 + 16 * index, 240)) for index in range(8)]
+    alone = [encoders.encode(picture.copy(), "jpg", 70) for picture in pictures]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda picture: encoders.encode(picture.copy(), "jpg", 70), pictures * 3))
+    assert together == alone * 3
 
 
 @pytest.mark.parametrize("blocked", [False, True])

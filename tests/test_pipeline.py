@@ -155,6 +155,18 @@ def test_output_format(original: bytes, output: str | None, fmt: str) -> None:
     assert_quadrants(image)
 
 
+@pytest.mark.parametrize(
+    ("original", "mode"), [(jpeg(), "RGB"), (png(), "RGB"), (encode(quadrants().convert("L"), "PNG"), "L")]
+)
+def test_a_jpeg_rendition_is_right_with_either_jpeg_encoder(jpeg_encoder: str, original: bytes, mode: str) -> None:
+    image = render(original, "jpg", width=200)
+    assert (image.format, image.mode, image.size) == ("JPEG", mode, (200, 150))
+    if mode == "RGB":
+        assert_quadrants(image)
+    else:
+        assert [image.getpixel(point) for point in ((20, 20), (180, 130))] == [pytest.approx(76, abs=3), 255]
+
+
 def test_jpeg_quality_is_honoured_and_progressive_through_libjpeg(jpeg_encoder: str) -> None:
     photo = Image.effect_noise((400, 300), 60).convert("RGB")
     low = pipeline.render(encode(photo, "JPEG", quality=95), RenditionSpec("k", quality=20), None, LIMITS)
