@@ -99,8 +99,11 @@ def on_decoded(box: geometry.Box, decoded: tuple[int, int], upright: tuple[int, 
     return left * sx, top * sy, right * sx, bottom * sy
 
 
-def sample(image: Image.Image, plan: geometry.Plan) -> Image.Image:
-    """The plan's window of the decoded upright image at the planned size, in the upright axes.
+def sample(
+    image: Image.Image, plan: geometry.Plan, downscale: Image.Resampling = Image.Resampling.LANCZOS
+) -> Image.Image:
+    """The plan's window of the decoded upright image at the planned size, in the upright axes,
+    with `downscale` where it shrinks in both axes (Lanczos elsewhere).
 
     A window of whole pixels at its own size is cut, not resampled, so t_, r_ and cr_ alone keep
     every pixel exact.
@@ -111,7 +114,10 @@ def sample(image: Image.Image, plan: geometry.Plan) -> Image.Image:
         return image
     if all(value.denominator == 1 for value in box) and (box[2] - box[0], box[3] - box[1]) == size:
         return image.crop(tuple(int(value) for value in box))
-    return image.resize(size, Image.Resampling.LANCZOS, box=tuple(float(v) for v in box), reducing_gap=3.0)
+    width, height = box[2] - box[0], box[3] - box[1]
+    shrinks = width > size[0] and height > size[1]
+    resample = downscale if shrinks else Image.Resampling.LANCZOS
+    return image.resize(size, resample, box=tuple(float(v) for v in box), reducing_gap=3.0)
 
 
 def turn(image: Image.Image, placed: geometry.Frame) -> Image.Image:
