@@ -69,17 +69,20 @@ def render(
     plan = geometry.plan(size, spec)
     if animation.keeps(image, fmt):
         animation.check_pixels(image.n_frames, plan.canvas, limits.max_source_pixels)
+    headroom = 1.0 if effects.decodes_onto_output(spec) else LANCZOS_HEADROOM
     with decoding(spec.key, limits.max_source_pixels):
-        decoded = decode(image, plan)
+        decoded = decode(image, plan, headroom)
     first = colour.normalize_mode(decoded)
-    image, first, plan = trim(data, image, first, plan, spec, fmt, limits)
+    image, first, plan = trim(data, image, first, plan, spec, fmt, limits, headroom)
     plan = smartcrop.refine(first, plan, spec)
 
     padding, underlay = background(spec, fmt), background(spec, "jpg")
     overlay.check(spec.watermark, mark)
 
+    downscale = effects.downscale_filter(spec)
+
     def finish(frame: Image.Image) -> Image.Image:
-        frame = resize(frame, plan)
+        frame = resize(frame, plan, downscale)
         frame = colour.to_srgb(frame)
         frame = pad(frame, plan, padding)
         frame = flatten(frame, fmt, underlay)
@@ -123,29 +126,30 @@ def oriented_size(image: Image.Image) -> tuple[int, int]:
     return (height, width) if orientation(image) in TRANSPOSING else (width, height)
 
 
-def decode(image: Image.Image, plan: geometry.Plan) -> Image.Image:
+def decode(image: Image.Image, plan: geometry.Plan, headroom: float = LANCZOS_HEADROOM) -> Image.Image:
     """Shrink-on-load for JPEG, then apply the EXIF orientation."""
     if image.format in JPEG_FAMILY:
-        scale = denominator(plan)
+        scale = denominator(plan, headroom)
         if scale > 1:
             image.draft(image.mode, (image.width // scale, image.height // scale))
     image.load()
     return orient(colour.plain_cmyk(image))
 
 
-def denominator(plan: geometry.Plan) -> int:
+def denominator(plan: geometry.Plan, headroom: float = LANCZOS_HEADROOM) -> int:
     """The JPEG decode scale for a plan, from the part of the original it uses (its window: a
-    cr_ region or a fill crop), so a small region of a large original still shrinks on load."""
+    cr_ region or a fill crop), so a small region of a large original still shrinks on load.
+    A blur lowers the headroom to 1 (effects.DECODE_ONTO_OUTPUT_FROM)."""
     if plan.scale >= 1:
         return 1
     left, top, right, bottom = plan.window
-    return dct_scale((right - left, bottom - top), plan.scale)
+    return dct_scale((right - left, bottom - top), plan.scale, headroom)
 
 
-def dct_scale(size: tuple, scale: Fraction | float) -> int:
-    """The coarsest JPEG decode scale (1/8, 1/4, 1/2) that keeps LANCZOS_HEADROOM over the output."""
+def dct_scale(size: tuple, scale: Fraction | float, headroom: float = LANCZOS_HEADROOM) -> int:
+    """The coarsest JPEG decode scale (1/8, 1/4, 1/2) that keeps `headroom` over the output."""
     for denominator in DCT_SCALES:
-        if all(side // denominator >= side * scale * LANCZOS_HEADROOM for side in size):
+        if all(side // denominator >= side * scale * headroom for side in size):
             return denominator
     return 1
 
@@ -158,6 +162,7 @@ def trim(
     spec: RenditionSpec,
     fmt: str,
     limits: Limits,
+    headroom: float = LANCZOS_HEADROOM,
 ) -> tuple[Image.Image, Image.Image, geometry.Plan]:
     """t_: find the box on the decoded picture, then plan the geometry on it.
 
@@ -173,10 +178,10 @@ def trim(
     size = plan.frame.upright
     box = transform.trim_box(pictures(data, image, first, fmt, spec, limits), spec.trim, size)
     plan = geometry.plan(size, spec, trim=box)
-    while image.format in JPEG_FAMILY and first.width * denominator(plan) < size[0]:
+    while image.format in JPEG_FAMILY and first.width * denominator(plan, headroom) < size[0]:
         with decoding(spec.key, limits.max_source_pixels):
             image = open_image(data, limits)
-            first = colour.normalize_mode(decode(image, plan))
+            first = colour.normalize_mode(decode(image, plan, headroom))
         plan = geometry.plan(size, spec, trim=transform.trim_box([first], spec.trim, size))
     return image, first, plan
 
@@ -200,9 +205,12 @@ def orient(image: Image.Image) -> Image.Image:
     return ImageOps.exif_transpose(image) if orientation(image) != 1 else image
 
 
-def resize(image: Image.Image, plan: geometry.Plan) -> Image.Image:
-    """The plan's window of the upright original at the planned size, then r_ and fl_ on the result."""
-    return transform.turn(transform.sample(image, plan), plan.frame)
+def resize(
+    image: Image.Image, plan: geometry.Plan, downscale: Image.Resampling = Image.Resampling.LANCZOS
+) -> Image.Image:
+    """The plan's window of the upright original at the planned size, then r_ and fl_ on the result.
+    A downscale before a blur may be bilinear (effects.BILINEAR_FROM)."""
+    return transform.turn(transform.sample(image, plan, downscale), plan.frame)
 
 
 def background(spec: RenditionSpec, fmt: str) -> tuple[int, int, int, int]:

@@ -41,18 +41,41 @@ def trim_box(pictures: Iterable[Image.Image], tolerance: int, upright: tuple[int
     for picture in pictures:
         if corner is None:
             corner, mode = picture.getpixel((0, 0)), picture.mode
-        inner = content_box(picture if picture.mode == mode else picture.convert(mode), corner, tolerance)
+        shrunk = picture.size != upright
+        inner = content_box(picture if picture.mode == mode else picture.convert(mode), corner, tolerance, shrunk)
         if inner is not None:
             found = union(found, full_size(inner, picture.size, upright))
     return None if found == (0, 0, *upright) else found
 
 
-def content_box(image: Image.Image, corner: object, tolerance: int) -> tuple[int, int, int, int] | None:
+def content_box(
+    image: Image.Image, corner: object, tolerance: int, shrunk: bool = False
+) -> tuple[int, int, int, int] | None:
     """The box of the pixels that differ from `corner` by more than `tolerance` in any channel
-    (alpha included): one difference, one lookup table, one bounding box, all in Pillow's C."""
+    (alpha included): one difference, one lookup table, one bounding box, all in Pillow's C.
+
+    On a picture `shrunk` on load each side then takes one more row or column where that line
+    holds a pixel more than half the tolerance off `corner`: such a pixel blends a block of the
+    original that content only partly covers (see full_size); a line of border is left out.
+    """
     difference = ImageChops.difference(image, Image.new(image.mode, image.size, corner))  # type: ignore[arg-type]
     beyond = difference.point(_table(tolerance, len(image.getbands())))
-    return beyond.getbbox(alpha_only=False)
+    box = beyond.getbbox(alpha_only=False)
+    if box is None or not shrunk:
+        return box
+    left, top, right, bottom = box
+    width, height = image.size
+
+    def partial(line: tuple[int, int, int, int]) -> bool:
+        extrema = difference.crop(line).getextrema()
+        highs = [high for _, high in extrema] if isinstance(extrema[0], tuple) else [extrema[1]]
+        return max(highs) > tolerance // 2  # type: ignore[operator]
+
+    left -= left > 0 and partial((left - 1, top, left, bottom))
+    top -= top > 0 and partial((left, top - 1, right, top))
+    right += right < width and partial((right, top, right + 1, bottom))
+    bottom += bottom < height and partial((left, bottom, right, bottom + 1))
+    return left, top, right, bottom
 
 
 @functools.cache
@@ -65,15 +88,16 @@ def full_size(box: tuple[int, int, int, int], decoded: tuple[int, int], upright:
     """A box found on the decoded picture as a box of the full-size upright original.
 
     Decoded at a reduced JPEG scale, each decoded pixel blends a block of the original: content
-    that covers only part of the block at the box's edge can blend to within the tolerance. So
-    the box grows by one decoded pixel on each side and is rounded outwards: it may keep a few
-    pixels of border, never lose content.
+    that covers only part of the block at the box's edge can blend to within the tolerance, and
+    content_box has taken in such a line when it is more than half the tolerance off. The box is
+    rounded outwards: it keeps at most a decoded pixel of border on a side, and only where a block
+    holds content (a border whose lines all decode within half the tolerance is cut off whole;
+    growing every side by a decoded pixel left a line of border colour along each edge of the
+    output).
     """
     if decoded == upright:
         return box
     left, top, right, bottom = box
-    left, top = max(0, left - 1), max(0, top - 1)
-    right, bottom = min(decoded[0], right + 1), min(decoded[1], bottom + 1)
     sx, sy = Fraction(upright[0], decoded[0]), Fraction(upright[1], decoded[1])
     return (
         math.floor(left * sx),
@@ -99,8 +123,11 @@ def on_decoded(box: geometry.Box, decoded: tuple[int, int], upright: tuple[int, 
     return left * sx, top * sy, right * sx, bottom * sy
 
 
-def sample(image: Image.Image, plan: geometry.Plan) -> Image.Image:
-    """The plan's window of the decoded upright image at the planned size, in the upright axes.
+def sample(
+    image: Image.Image, plan: geometry.Plan, downscale: Image.Resampling = Image.Resampling.LANCZOS
+) -> Image.Image:
+    """The plan's window of the decoded upright image at the planned size, in the upright axes,
+    with `downscale` where it shrinks in both axes (Lanczos elsewhere).
 
     A window of whole pixels at its own size is cut, not resampled, so t_, r_ and cr_ alone keep
     every pixel exact.
@@ -111,7 +138,10 @@ def sample(image: Image.Image, plan: geometry.Plan) -> Image.Image:
         return image
     if all(value.denominator == 1 for value in box) and (box[2] - box[0], box[3] - box[1]) == size:
         return image.crop(tuple(int(value) for value in box))
-    return image.resize(size, Image.Resampling.LANCZOS, box=tuple(float(v) for v in box), reducing_gap=3.0)
+    width, height = box[2] - box[0], box[3] - box[1]
+    shrinks = width > size[0] and height > size[1]
+    resample = downscale if shrinks else Image.Resampling.LANCZOS
+    return image.resize(size, resample, box=tuple(float(v) for v in box), reducing_gap=3.0)
 
 
 def turn(image: Image.Image, placed: geometry.Frame) -> Image.Image:
