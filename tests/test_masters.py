@@ -291,3 +291,31 @@ def test_renditions_asked_one_after_another_widest_first_share_one_decode(tmp_pa
             assert reply.status == 200
         monkeypatch.undo()
         assert len(decoded) == expected, decoded  # 1/8 for w_320, 1/4 for w_640, 1/2 for w_960 and w_1280
+
+
+def test_render_many_with_the_cache_off_renders_each_alone(monkeypatch) -> None:
+    data = encode(quadrants((1600, 1200)), "JPEG", quality=90)
+    wanted = [(RenditionSpec("q.jpg", width=width), fmt) for width in (200, 800) for fmt in ("jpg", "webp")]
+    decoded = record_decodes(monkeypatch)
+    made = pipeline.render_many(data, wanted, Limits(), {}, Masters(0))
+    assert len(decoded) == 4
+    monkeypatch.undo()
+    for (spec, fmt), rendered in zip(wanted, made, strict=True):
+        assert rendered.body == pipeline.render(data, spec, fmt, Limits()).body
+
+
+def test_the_services_cache_stays_within_its_bytes_over_bursts_of_several_originals(tmp_path: Path) -> None:
+    """Bounded to one 1/2-scale master of a 4000×3000 photo (2000 × 1500 × 4 B) and a little: the
+    frames push it out (least recently used first), and after each original's burst what is kept
+    is within the bound."""
+    originals = {f"p{seed}.jpg": photo(seed=seed) for seed in (4, 5, 6)}
+    service = service_over(tmp_path, originals)
+    service.masters = Masters(2000 * 1500 * 4 + 2 * MIB)
+    for key in originals:
+        paths = [f"w_{width}/f_{fmt}/{key}" for width in (320, 1280) for fmt in ("jpg", "webp")]
+        replies = asyncio.run(get_all(service, paths))
+        assert [reply.status for reply in replies] == [200] * len(paths)
+        assert 0 < service.masters.size <= service.masters.max_bytes
+        for path, reply in zip(paths, replies, strict=True):
+            width = int(path.split("/")[0][2:])
+            assert decode(reply.body).size == (width, width * 3 // 4)
