@@ -85,6 +85,7 @@ def config() -> Config:
         deadline=v["RESIZER_DEADLINE_SECONDS"],
         hot_cache_bytes=v["RESIZER_HOT_CACHE_BYTES"],
         hot_cache_seconds=v["RESIZER_HOT_CACHE_SECONDS"],
+        masters_cache_bytes=v["RESIZER_MASTERS_CACHE_BYTES"],
         originals_cache=_originals_cache(v),
         cloudfront_distribution=v["RESIZER_CLOUDFRONT_DISTRIBUTION_ID"],
         watermarks=v["RESIZER_WATERMARKS"],

@@ -9,8 +9,10 @@ The renditions are requested over HTTP (HEAD) from RESIZER_BASE_URL, or from `or
 resizer service's internal address, to bypass the CDN): the resizer renders and stores them as
 for any visitor, so the site needs neither the renditions storage nor any CPU for it. The requests
 run in a small thread pool after the transaction commits (nothing is warmed for a rolled-back save)
-and never delay the response. A failure is logged as a warning on the `resizer.warm` logger with
-the URL and the status or error; it costs nothing else: the rendition is made on first request.
+and never delay the response; those of one save go one after another, widest first, so that the
+service makes them all from one decode of the original (imaging/masters.py). A failure is logged
+as a warning on the `resizer.warm` logger with the URL and the status or error; it costs nothing
+else: the rendition is made on first request.
 """
 
 from __future__ import annotations
@@ -50,9 +52,12 @@ def warm_on_save(
     if not origin.startswith(("http://", "https://")):
         raise ImproperlyConfigured("warm_on_save needs an absolute RESIZER_BASE_URL or origin='http://…'")
     model._meta.get_field(field)  # FieldDoesNotExist names it, at start-up
+    # Widest first, each width's formats one after another: the first request decodes the original
+    # at the finest scale any of them needs, and the service renders the others from that decode
+    # (and each width's formats from one resized frame) while it keeps it (imaging/masters.py).
     variants = [
         {**options, "w": width, "f": fmt}
-        for width in links.parse_widths(widths)
+        for width in sorted(links.parse_widths(widths), reverse=True)
         for fmt in markup.parse_formats(formats) or [None]
     ]
     for variant in variants:  # a ValueError now, naming the option, rather than at each save

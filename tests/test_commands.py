@@ -23,7 +23,7 @@ from django.test import override_settings
 import resizer
 from resizer.core.policy import sign
 from resizer.ops import cdn
-from tests.support.images import decode, jpeg
+from tests.support.images import close, decode, encode, jpeg, quadrants, record_decodes
 from tests.support.seaweed import REGION, SeaweedFS
 from tests.support.server import ROOT
 
@@ -323,3 +323,31 @@ def test_inspect_shows_the_new_options_and_an_expired_link(s3: SeaweedFS, key_pr
     out, _, failed = run("resizer_inspect", f"s_{sign(path, SECRET.encode())}/{path}")
     assert dict(fields(out))["expires"] == "1000000000 (EXPIRED)"
     assert str(failed) == "the service answers 403: link expired"
+
+
+def test_warm_makes_every_rendition_of_an_original_from_one_decode(
+    s3: SeaweedFS, key_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """4 widths × AVIF, WebP, JPEG of two 4000×3000 photos: two decodes in all, each at the scale
+    of the widest rendition (1/2 for w_1280), not twelve each; the renditions as the service makes them."""
+    keys = {f"{key_prefix}/decode-once/{turn}.jpg": turn for turn in (0, 180)}
+    for key, turn in keys.items():
+        s3.put("originals", key, encode(quadrants((4000, 3000)).rotate(turn), "JPEG", quality=90))
+    decoded = record_decodes(monkeypatch)
+    out, err, failed = run("resizer_warm", *keys, "--widths", "320,640,960,1280", "--formats", "avif,webp,jpg")
+    monkeypatch.undo()
+    assert failed is None, (out, err)
+    assert "resizer_warm: 24 rendered, 0 already stored, 0 failed" in out
+    assert decoded == [("JPEG", (2000, 1500))] * 2
+    for key, turn in keys.items():
+        for width, height in ((320, 240), (1280, 960)):
+            for fmt, kind in (("avif", "AVIF"), ("webp", "WEBP"), ("jpg", "JPEG")):
+                name = f"{key}/w_{width},f_{fmt}.{fmt}"
+                stored = decode(s3.get("renditions", name)["Data"])
+                assert (stored.format, stored.size) == (kind, (width, height)), name
+                stored = stored.convert("RGB")
+                top_left, bottom_right = (255, 0, 0), (255, 255, 255)
+                if turn:
+                    top_left, bottom_right = bottom_right, top_left
+                assert close(stored.getpixel((10, 10)), top_left), name
+                assert close(stored.getpixel((width - 10, height - 10)), bottom_right), name

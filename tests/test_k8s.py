@@ -116,15 +116,17 @@ def test_the_grace_period_outlasts_the_prestop_sleep_and_the_graceful_shutdown()
 
 
 def test_memory_is_sized_by_the_formula_from_the_configmap() -> None:
-    """uvicorn workers × (90 MiB + hot cache + (RESIZER_RENDER_WORKERS + RESIZER_QUEUE_LIMIT) ×
-    RESIZER_MAX_SOURCE_BYTES + RESIZER_RENDER_WORKERS × RESIZER_MAX_SOURCE_PIXELS × the measured
-    bytes a render takes per pixel), docs/operations.md's "Capacity and memory"."""
+    """uvicorn workers × (90 MiB + hot cache + masters cache + (RESIZER_RENDER_WORKERS +
+    RESIZER_QUEUE_LIMIT) × RESIZER_MAX_SOURCE_BYTES + RESIZER_RENDER_WORKERS ×
+    RESIZER_MAX_SOURCE_PIXELS × the measured bytes a render takes per pixel), docs/operations.md's
+    "Capacity and memory"."""
     values = {name: int(value) for name, value in settings().items() if value.isdigit()}
     render = values["RESIZER_MAX_SOURCE_PIXELS"] * RENDER_BYTES_PER_PIXEL / MIB
     original = values["RESIZER_MAX_SOURCE_BYTES"] / MIB
     hot = values.get("RESIZER_HOT_CACHE_BYTES", BY_NAME["RESIZER_HOT_CACHE_BYTES"].default) / MIB
+    masters = values.get("RESIZER_MASTERS_CACHE_BYTES", BY_NAME["RESIZER_MASTERS_CACHE_BYTES"].default) / MIB
     slots = values["RESIZER_RENDER_WORKERS"] + values["RESIZER_QUEUE_LIMIT"]
-    need = 90 + hot + slots * original + values["RESIZER_RENDER_WORKERS"] * render
+    need = 90 + hot + masters + slots * original + values["RESIZER_RENDER_WORKERS"] * render
     resources = deployment_container()["resources"]
     limit = mebibytes(resources["limits"]["memory"])
     assert need <= limit < need * 1.5, (need, limit)  # covered, without doubling the bill

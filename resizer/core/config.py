@@ -222,6 +222,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RESIZER_DEADLINE_SECONDS", number(), 20.0, "per request, under the CDN's 30 s origin timeout; then `504`"),
     Setting("RESIZER_HOT_CACHE_BYTES", integer(0), 32 * 1024 * 1024, "hot renditions kept in memory per worker"),
     Setting("RESIZER_HOT_CACHE_SECONDS", number(zero=True), 60.0, "how long a purged rendition may still be served"),
+    Setting(
+        "RESIZER_MASTERS_CACHE_BYTES",
+        integer(0),
+        64 * 1024 * 1024,
+        "decoded originals and resized frames shared by renditions of one original, per worker (0: off)",
+    ),
     Setting("RESIZER_ORIGINALS_CACHE_BYTES", integer(0), 256 * 1024 * 1024, "originals shared by a server's workers"),
     Setting(
         "RESIZER_ORIGINALS_CACHE_SECONDS", number(zero=True), 60.0, "how long a replaced original may still be used"

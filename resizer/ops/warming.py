@@ -1,7 +1,7 @@
 """Pre-rendering: which renditions to make (originals × variants × formats) and making them concurrently.
 
-Used by `manage.py resizer_warm`; each rendition goes through `Service.warm`, the serving path's
-own fetch, render and store, with its pools and single flight.
+Used by `manage.py resizer_warm`; the renditions of each original go together through
+`Service.warm`: the serving path's own pools, fetch and store, and one decode for them all.
 """
 
 from __future__ import annotations
@@ -123,20 +123,31 @@ def model_originals(label: str) -> Iterator[Original]:
         yield values[field], framing or None
 
 
+def by_original(work: Iterable[Job]) -> list[list[Job]]:
+    """The jobs of each original together (every crop and focal point of its rows too: the same
+    bytes), in the order the originals first come."""
+    groups: dict[str, list[Job]] = {}
+    for job in work:
+        groups.setdefault(job.spec.key, []).append(job)
+    return list(groups.values())
+
+
 def run(service: Service, work: list[Job], concurrency: int, done: Callable[[Job, bool | Exception], None]) -> None:
-    """Warm every job, at most `concurrency` at a time; `done` hears of each (True: rendered)."""
+    """Warm every job, the renditions of one original together (one fetch, one decode: Service.warm),
+    at most `concurrency` originals at a time; `done` hears of each job (True: rendered)."""
 
     async def main() -> None:
         gate = asyncio.Semaphore(concurrency)
 
-        async def one(job: Job) -> None:
+        async def one(jobs: list[Job]) -> None:
             async with gate:
                 try:
-                    result: bool | Exception = await service.warm(job.spec, job.output)
+                    results = await service.warm([(job.spec, job.output) for job in jobs])
                 except Exception as exc:  # one bad original must not stop the others; reported by `done`
-                    result = exc
-            done(job, result)
+                    results = [exc] * len(jobs)
+            for job, result in zip(jobs, results, strict=True):
+                done(job, result)
 
-        await asyncio.gather(*(one(job) for job in work))
+        await asyncio.gather(*(one(jobs) for jobs in by_original(work)))
 
     asyncio.run(main())

@@ -29,4 +29,5 @@ class Config:
     hot_cache_seconds: float
     originals_cache: SharedOriginals | None
     cloudfront_distribution: str = ""
+    masters_cache_bytes: int = 0  # decode once, render many (imaging/masters.py); 0: off
     watermarks: Mapping[str, Watermark] = field(default_factory=dict)  # by name (wm_)

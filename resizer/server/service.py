@@ -8,9 +8,11 @@ request (metrics, the JSON log line, Server-Timing: trace.py) so that any adapte
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from resizer.core import formats
@@ -18,6 +20,7 @@ from resizer.core.errors import DeadlineExceeded, Forbidden, ResizerError, Stora
 from resizer.core.naming import rendition_name
 from resizer.core.spec import MEDIA_PREFIX, ParsedURL, RenditionSpec
 from resizer.imaging import pipeline
+from resizer.imaging.masters import Masters
 from resizer.imaging.overlay import Overlay
 from resizer.imaging.pipeline import Rendered
 from resizer.server import headers, watermarks
@@ -49,6 +52,10 @@ class Service:
         self.flights = SingleFlight()  # renditions, by storage name
         self.fetches = SingleFlight()  # originals, by key
         self.hot = HotCache(config.hot_cache_bytes, config.hot_cache_seconds)
+        # Decode once, render many: masters and frames shared by renditions of the same bytes, and
+        # the misses of each original waiting for a render, whose finest scale the decode takes.
+        self.masters = Masters(config.masters_cache_bytes)
+        self.pending: dict[str, list[RenditionSpec]] = {}
         # RESIZER_WATERMARKS' images, read once for the process (None: not read yet).
         self.overlays: watermarks.Overlays | None = None if config.watermarks else {}
         self.mark_reads = SingleFlight()
@@ -166,6 +173,30 @@ class Service:
     async def _rendition(
         self, spec: RenditionSpec, output: str | None, name: str, timing: Timing, flight: Flight
     ) -> Found:
+        with self._waiting(spec):
+            return await self._look_up_or_render(spec, output, name, timing, flight)
+
+    @contextlib.contextmanager
+    def _waiting(self, spec: RenditionSpec) -> Iterator[None]:
+        """Counts the miss among its original's pending renditions, from its lookup to its answer:
+        the requests of a burst (a page's srcset, f_auto's formats) arrive within milliseconds,
+        well before the first of them has fetched its original and starts decoding."""
+        self.pending.setdefault(spec.key, []).append(spec)
+        try:
+            yield
+        finally:
+            waiting = self.pending[spec.key]
+            waiting.remove(spec)
+            if not waiting:
+                del self.pending[spec.key]
+
+    def _burst(self, key: str) -> tuple[RenditionSpec, ...]:
+        """The renditions of `key` waiting now (called from a render thread: a copy, made at once)."""
+        return tuple(self.pending.get(key, ()))
+
+    async def _look_up_or_render(
+        self, spec: RenditionSpec, output: str | None, name: str, timing: Timing, flight: Flight
+    ) -> Found:
         with timing.measure("storage"):
             body = await self.pools.io(self.renditions.read, name)
         if body is not None:
@@ -187,8 +218,11 @@ class Service:
         with timing.measure("storage"):
             data = await self.fetches.run(spec.key, lambda _: slot.io(self._original, spec.key))
             overlay = await self._overlay(spec.watermark)  # read at start-up: no I/O here
+        burst = functools.partial(self._burst, spec.key)
         with timing.measure("render"):
-            return await slot.render(pipeline.render, data, spec, output, self.config.limits, overlay)
+            return await slot.render(
+                pipeline.render, data, spec, output, self.config.limits, overlay, self.masters, burst
+            )
 
     def _original(self, key: str) -> bytes:
         """The original's bytes, fetched once for all of this server's workers (blocking)."""
@@ -225,21 +259,41 @@ class Service:
             return False
         return True
 
-    async def warm(self, spec: RenditionSpec, output: str | None) -> bool:
-        """Render and store one rendition unless it is stored already (resizer_warm).
+    async def warm(self, wanted: Sequence[tuple[RenditionSpec, str | None]]) -> list[bool | Exception]:
+        """Render and store the renditions of one original that are not stored yet (resizer_warm):
+        one slot, one fetch and one render job for them all, so one decode (pipeline.render_many).
 
-        True when it rendered, False when it was there. Unlike a request, which serves an image
-        it could not store, warming fails when the rendition is not stored: that is its purpose.
+        For each: True when it rendered, False when it was there, or the error that stopped it.
+        Unlike a request, which serves an image it could not store, warming fails when the
+        rendition is not stored: that is its purpose. Renditions are written create-only, so a
+        request rendering one of them meanwhile stores one object with it.
         """
-        name = rendition_name(self.grammar, spec, output)
-        if await self.pools.io(self.renditions.stat, name) is not None:
-            return False
-        found = await self.flights.run(name, lambda flight: self._rendition(spec, output, name, Timing(), flight))
-        if found.cache == "hit":  # a request stored it meanwhile
-            return False
-        await self.flights.landed(name)
-        if await self.pools.io(self.renditions.stat, name) is None:
-            raise StorageFailed("rendered, but the renditions storage did not keep it")
+        names = [rendition_name(self.grammar, spec, output) for spec, output in wanted]
+        # One after another: the storage's connection pool is sized for the renders, not for
+        # a dozen lookups of each original being warmed.
+        missing = [index for index, name in enumerate(names) if await self.pools.io(self.renditions.stat, name) is None]
+        results: list[bool | Exception] = [False] * len(wanted)
+        if not missing:
+            return results
+        key = wanted[missing[0]][0].key
+        with self.pools.slot() as slot:
+            try:
+                data = await self.fetches.run(key, lambda _: slot.io(self._original, key))
+                marks = {name: await self._overlay(name) for name in {wanted[i][0].watermark for i in missing} if name}
+                todo = [wanted[index] for index in missing]
+                made = await slot.render(pipeline.render_many, data, todo, self.config.limits, marks, self.masters)
+            except ResizerError as exc:  # the original itself: every rendition of it fails alike
+                return [exc if index in missing else False for index in range(len(wanted))]
+            for index, rendered in zip(missing, made, strict=True):
+                spec = wanted[index][0]
+                ok = isinstance(rendered, Rendered)
+                results[index] = await self._kept(slot, names[index], rendered, spec) if ok else rendered
+        return results
+
+    async def _kept(self, slot: Slot, name: str, rendered: Rendered, spec: RenditionSpec) -> bool | Exception:
+        await self._store(slot, name, rendered, spec)
+        if await slot.io(self.renditions.stat, name) is None:
+            return StorageFailed("rendered, but the renditions storage did not keep it")
         return True
 
 

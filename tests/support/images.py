@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image
+from PIL import Image, ImageFile
 
 
 def encode(image: Image.Image, fmt: str, **params: object) -> bytes:
@@ -76,3 +76,20 @@ def record_loads(monkeypatch) -> list[tuple[int, int]]:
 
     monkeypatch.setattr(Image.Image, "load", spy)
     return loaded
+
+
+def record_decodes(monkeypatch) -> list[tuple[str, tuple[int, int]]]:
+    """The format and size of every original Pillow decodes from now on: a spy on ImageFile.load
+    that counts only the calls that decode (the file still has tiles to read), and changes nothing."""
+    decoded: list[tuple[str, tuple[int, int]]] = []
+    load = ImageFile.ImageFile.load
+
+    def spy(self: ImageFile.ImageFile):
+        pending = bool(self.tile)
+        result = load(self)
+        if pending:
+            decoded.append((self.format, self.size))
+        return result
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    return decoded

@@ -37,7 +37,11 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument("--options", default="", help="options for every rendition, as in a URL: h_400/c_fill")
-        parser.add_argument("--concurrency", type=int, help="renditions at a time (default: RESIZER_RENDER_WORKERS)")
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            help="originals at a time, each with all its renditions (default: RESIZER_RENDER_WORKERS)",
+        )
         parser.add_argument(
             "--shard",
             metavar="K/N",
