@@ -1,6 +1,6 @@
 """Rate–distortion of resizer against thumbor and ipx, and of encoders alone: `.venv/bin/python bench/quality.py`.
 
-One command, ≈30–40 min on two cores the first time (encodes and scores are cached under
+One command, ≈45 min on two busy cores the first time (encodes and scores are cached under
 bench/.cache/quality, so a rerun takes a minute); `--quick` runs a few pictures for a look.
 Writes the generated section of docs/quality.md (between its `quality.py` markers) and
 bench/out/quality.json.
@@ -286,34 +286,35 @@ def encode_all(todo: list[tuple[str, Case, str, int]], times: dict[str, float]) 
 
 def encode_times(chosen: list[Case]) -> dict[str, float]:
     """Median single-thread encode time of each encoder in ENCODERS, in ms: the middle quality of
-    its sweep, three runs on each of 12 held-out references, the process pinned to one core (CPU
-    1) as `taskset -c 1` would. Cached in bench/.cache/quality/encode_ms.json."""
+    its sweep on 12 held-out references, three rounds with the encoders interleaved (the machine's
+    load drifts), the process pinned to one core as `taskset -c 1` would. Cached in
+    bench/.cache/quality/encode_ms.json."""
     path = WORK / "encode_ms.json"
     cached = json.loads(path.read_text()) if path.exists() else {}
     if all(name in cached for name in ENCODERS):
         return cached
+    references = [reference_path(c) for c in chosen[:12]]
+    images = [Image.open(r).convert("RGB") for r in references]
+    times: dict[str, list[float]] = {name: [] for name in ENCODERS}
     affinity = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {max(affinity)})
     try:
-        for name, (fmt, encoder) in ENCODERS.items():
-            quality = ENCODER_SWEEP[fmt][1]
-            references = [reference_path(c) for c in chosen[:12]]
-            if isinstance(encoder, tuple):
-                kind = {"jpg": "jpeg"}.get(fmt, fmt)
-                output = str(WORK / "timing" / f"out.{fmt}")
-                job = {"width": None, "format": kind, "options": {**encoder[1], "quality": quality}, "output": output}
-                times = sharp([job | {"input": str(r)} for r in references for _ in range(3)])
-            else:
-                times = []
-                for reference in references:
-                    image = Image.open(reference).convert("RGB")
-                    for _ in range(3):
-                        started = time.perf_counter()
-                        encoder(image, quality)
-                        times.append((time.perf_counter() - started) * 1000)
-            cached[name] = statistics.median(times)
+        for _ in range(3):
+            for name, (fmt, encoder) in ENCODERS.items():
+                quality = ENCODER_SWEEP[fmt][1]
+                if isinstance(encoder, tuple):
+                    kind = {"jpg": "jpeg"}.get(fmt, fmt)
+                    options = {**encoder[1], "quality": quality}
+                    job = {"width": None, "format": kind, "options": options, "output": str(WORK / f"timing.{fmt}")}
+                    times[name] += sharp([job | {"input": str(r)} for r in references])
+                    continue
+                for image in images:
+                    started = time.perf_counter()
+                    encoder(image, quality)
+                    times[name].append((time.perf_counter() - started) * 1000)
     finally:
         os.sched_setaffinity(0, affinity)
+    cached = {name: statistics.median(values) for name, values in times.items()}
     path.write_text(json.dumps(cached))
     return cached
 
