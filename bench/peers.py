@@ -145,9 +145,12 @@ def _wait_ready(process: subprocess.Popen, url: str, log: Path, timeout: float =
 
 
 @contextlib.contextmanager
-def thumbor(folder: Path, processes: int = 1, result_storage: bool = False) -> Iterator[Running]:
+def thumbor(
+    folder: Path, processes: int = 1, result_storage: bool = False, settings: dict[str, object] | None = None
+) -> Iterator[Running]:
     """thumbor with the PIL engine and its defaults, reading originals from `folder`; with
-    `result_storage` its file result storage keeps every rendition (in a temporary folder).
+    `result_storage` its file result storage keeps every rendition (in a temporary folder);
+    `settings` adds thumbor.conf settings (e.g. {"AVIF_SPEED": 4}).
 
     `processes` thumbor instances share one port through SO_REUSEPORT (each given its socket with
     `--fd`), so the kernel spreads connections over them. thumbor's own `--processes` forks workers
@@ -170,7 +173,9 @@ def thumbor(folder: Path, processes: int = 1, result_storage: bool = False) -> I
             f"FILE_LOADER_ROOT_PATH = {str(folder)!r}\n"
             "ALLOW_UNSAFE_URL = True\n"
             "NON_BLOCKING_SOCKETS = True\n"  # for --fd: tornado's accept loop needs it
-            "STORAGE = 'thumbor.storages.no_storage'\n" + results
+            "STORAGE = 'thumbor.storages.no_storage'\n"
+            + results
+            + "".join(f"{key} = {value!r}\n" for key, value in (settings or {}).items())
         )
         groups = []
         for index in range(processes):
@@ -191,7 +196,7 @@ def ipx(folder: Path, processes: int = 1) -> Iterator[Running]:
     """ipx 3 (sharp/libvips) with its defaults, reading originals from `folder`."""
     server = ensure_ipx()
     port = free_port()
-    probe = next(p.name for p in folder.iterdir() if p.is_file())
+    probe = next(str(p.relative_to(folder)) for p in sorted(folder.rglob("*")) if p.is_file())
     env = {"IPX_ROOT": str(folder), "IPX_PORT": str(port), "IPX_PROCESSES": str(processes)}
     with tempfile.TemporaryDirectory(prefix="ipx-") as tmp:
         ready = ipx_url(f"http://127.0.0.1:{port}", probe, 16, "png", None)

@@ -41,7 +41,7 @@ ROOT = BENCH.parent
 sys.path[:0] = [str(BENCH), str(ROOT)]
 
 import peers  # noqa: E402
-import quality  # noqa: E402
+import sets  # noqa: E402
 from perf_report import Report, Sample  # noqa: E402
 
 from resizer.core.policy import Limits  # noqa: E402
@@ -82,15 +82,15 @@ PATHS["thumbor-rs"] = PATHS["thumbor"]
 def originals() -> dict[str, str]:
     """photo.jpg: 4000×3000, a real 2560×1600 photograph scaled up with a little grain (none of the
     wallpapers is a 12 MP photograph); wall.jpg: a 2560×1600 photograph as it is."""
-    quality.prepare()
+    sets.make()
     folder = WORK / "originals"
     folder.mkdir(parents=True, exist_ok=True)
     wall = folder / "wall.jpg"
     if not wall.exists():
-        wall.write_bytes((quality.ORIGINALS / "BytheWater.jpg").read_bytes())
+        wall.write_bytes((sets.SETS / "tuning" / "BytheWater.jpg").read_bytes())
     photo = folder / "photo.jpg"
     if not photo.exists():
-        source = Image.open(quality.ORIGINALS / "Path.jpg").convert("RGB")
+        source = Image.open(sets.SETS / "tuning" / "Path.jpg").convert("RGB")
         scaled = source.resize((4800, 3000), Image.Resampling.LANCZOS).crop((400, 0, 4400, 3000))
         grain = Image.effect_noise((4000, 3000), 24).convert("RGB")
         Image.blend(scaled, grain, 0.08).save(photo, "JPEG", quality=90)
