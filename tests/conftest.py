@@ -142,14 +142,17 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 def _with_jpeg_encoder(encoder: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """encoders.py imported afresh, with pyjpegli importable or (libjpeg) failing to import, as
-    when the `jpegli` extra is absent; imported again afterwards as the suite found it."""
+    """encoders.py imported afresh, with pyjpegli importable and chosen (RESIZER_JPEG_ENCODER) or
+    (libjpeg) failing to import, as when the `jpegli` extra is absent; imported again afterwards
+    as the suite found it (libjpeg)."""
     from resizer.imaging import encoders
 
     if encoder == "libjpeg":
         monkeypatch.setitem(sys.modules, "pyjpegli", None)  # `import pyjpegli` raises ImportError
     importlib.reload(encoders)
-    assert encoder == encoders.JPEG_ENCODER
+    assert encoders.JPEG_ENCODER == "libjpeg"  # the default, installed or not
+    if encoder == "jpegli":
+        encoders.use_jpeg_encoder("jpegli")  # RESIZER_JPEG_ENCODER=jpegli
     yield encoder
     monkeypatch.undo()
     importlib.reload(encoders)

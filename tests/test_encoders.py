@@ -84,18 +84,41 @@ def test_jpeg_encodes_alike_on_many_threads_at_once(jpeg_encoder: str) -> None:
     assert together == alone * 3
 
 
-@pytest.mark.parametrize("blocked", [False, True])
-def test_jpeg_encoder_is_jpegli_only_when_pyjpegli_imports(blocked: bool) -> None:
+@pytest.mark.parametrize(
+    ("blocked", "chosen", "shown"),
+    [
+        (False, None, "libjpeg True"),  # installed, not chosen: libjpeg, the default
+        (False, "jpegli", "jpegli False"),
+        (True, None, "libjpeg True"),
+        (True, "jpegli", "RuntimeError"),  # chosen without the extra (the setting refuses it first)
+    ],
+)
+def test_jpeg_encoder_is_jpegli_only_when_chosen_and_installed(blocked: bool, chosen: str | None, shown: str) -> None:
     """A fresh interpreter, with pyjpegli installed (the suite's lock) or failing to import."""
     program = (
         ("import sys; sys.modules['pyjpegli'] = None\n" if blocked else "")
         + "from PIL import Image\nfrom resizer.imaging import encoders\n"
+        + "try:\n"
+        + (f"    encoders.use_jpeg_encoder({chosen!r})\n" if chosen else "    pass\n")
+        + "except RuntimeError:\n    print('RuntimeError'); raise SystemExit\n"
         + "body = encoders.encode(Image.new('RGB', (80, 60), (200, 30, 30)), 'jpg', None)\n"
         + "print(encoders.JPEG_ENCODER, body[2:4] == b'\\xff\\xe0')"
     )
     root = Path(__file__).resolve().parents[1]  # this checkout's resizer, whatever the venv's editable install
-    shown = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True, cwd=root).stdout
-    assert shown.split() == (["libjpeg", "True"] if blocked else ["jpegli", "False"])
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True, cwd=root)
+    assert result.stdout.strip() == shown
+
+
+def test_jpegli_is_refused_as_a_setting_without_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from resizer.core.config import BY_NAME, SettingError
+
+    setting = BY_NAME["RESIZER_JPEG_ENCODER"]
+    assert setting.default == "libjpeg" and setting.read("jpegli") == "jpegli"  # installed for the tests
+    monkeypatch.setitem(sys.modules, "pyjpegli", None)  # `import pyjpegli` raises ImportError
+    with pytest.raises(SettingError, match="RESIZER_JPEG_ENCODER: must be libjpeg: pyjpegli is not installed"):
+        setting.read("jpegli")
+    with pytest.raises(SettingError, match="must be one of libjpeg, jpegli"):
+        setting.read("mozjpeg")
 
 
 # -- JPEG through libjpeg: our tables and smoothing ----------------------------------------------

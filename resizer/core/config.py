@@ -13,6 +13,7 @@ module) and returns the value, or raises SettingError naming the setting and ech
 from __future__ import annotations
 
 import difflib
+import importlib
 import json
 import math
 import os
@@ -183,6 +184,17 @@ def choice(*allowed: str) -> Parser:
     return parse
 
 
+def jpeg_encoder(raw: Any) -> str:
+    value = choice("libjpeg", "jpegli")(raw)
+    if value == "jpegli":
+        try:
+            importlib.import_module("pyjpegli")
+        except ImportError:
+            extra = "pip install 'django-resizer-origin[jpegli]'"
+            raise _Invalid(f"must be libjpeg: pyjpegli is not installed ({extra})") from None
+    return value
+
+
 def names(raw: Any) -> tuple[str, ...]:
     items = raw.split(",") if isinstance(raw, str) else raw
     if not isinstance(items, (list, tuple)) or any(not isinstance(i, str) or not i.strip() for i in items):
@@ -227,6 +239,12 @@ SETTINGS: tuple[Setting, ...] = (
         integer(0),
         64 * 1024 * 1024,
         "decoded originals and resized frames shared by renditions of one original, per worker (0: off)",
+    ),
+    Setting(
+        "RESIZER_JPEG_ENCODER",
+        jpeg_encoder,
+        "libjpeg",
+        "what writes colour JPEG below q90: libjpeg (progressive) or jpegli (the jpegli extra: faster, baseline)",
     ),
     Setting("RESIZER_ORIGINALS_CACHE_BYTES", integer(0), 256 * 1024 * 1024, "originals shared by a server's workers"),
     Setting(

@@ -20,8 +20,10 @@ except ImportError:
     pyjpegli = None
 
 # Which encoder writes JPEG stills where both could (RGB below FULL_CHROMA_FROM, see `jpeg`):
-# jpegli when the extra is installed, else libjpeg-turbo through Pillow.
-JPEG_ENCODER = "libjpeg" if pyjpegli is None else "jpegli"
+# libjpeg-turbo through Pillow, unless RESIZER_JPEG_ENCODER asks for jpegli (the `jpegli` extra).
+# jpegli encodes in about a third of the CPU time but spends 15 % more bytes at equal SSIMULACRA2
+# (docs/quality.md, table A; ≈ the same at equal luma SSIM) and writes baseline only: opt-in.
+JPEG_ENCODER = "libjpeg"
 # (our q_, jpegli's quality) at equal median luma SSIM on the wallpapers at 400×300 and 1280×960
 # (`bench/encoders.py --match`): the same number from q70 up, lower below it, where jpegli's own
 # scale spends more bytes than libjpeg's. Below q20, a straight line down to (1, 1).
@@ -66,6 +68,14 @@ def quantization_table(base: float, slope: float = 0.05, power: float = 1.3) -> 
 
 # Chroma a little finer than luma: with 4:2:0 each chroma block covers four luma blocks.
 JPEG_TABLES = [quantization_table(16), quantization_table(16 * 0.8)]
+
+
+def use_jpeg_encoder(name: str) -> None:
+    """RESIZER_JPEG_ENCODER, for the whole process (checked by the setting's parser first)."""
+    global JPEG_ENCODER
+    if name == "jpegli" and pyjpegli is None:
+        raise RuntimeError("RESIZER_JPEG_ENCODER is jpegli, but pyjpegli is not installed")
+    JPEG_ENCODER = name
 
 
 def jpeg(image: Image.Image, out: io.BytesIO, quality: int) -> None:

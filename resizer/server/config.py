@@ -30,4 +30,5 @@ class Config:
     originals_cache: SharedOriginals | None
     cloudfront_distribution: str = ""
     masters_cache_bytes: int = 0  # decode once, render many (imaging/masters.py); 0: off
+    jpeg_encoder: str = "libjpeg"  # or "jpegli" (imaging/encoders.py)
     watermarks: Mapping[str, Watermark] = field(default_factory=dict)  # by name (wm_)

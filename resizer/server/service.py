@@ -19,7 +19,7 @@ from resizer.core import formats
 from resizer.core.errors import DeadlineExceeded, Forbidden, ResizerError, StorageFailed
 from resizer.core.naming import rendition_name
 from resizer.core.spec import MEDIA_PREFIX, ParsedURL, RenditionSpec
-from resizer.imaging import pipeline
+from resizer.imaging import encoders, pipeline
 from resizer.imaging.masters import Masters
 from resizer.imaging.overlay import Overlay
 from resizer.imaging.pipeline import Rendered
@@ -55,6 +55,7 @@ class Service:
         # Decode once, render many: masters and frames shared by renditions of the same bytes, and
         # the misses of each original waiting for a render, whose finest scale the decode takes.
         self.masters = Masters(config.masters_cache_bytes)
+        encoders.use_jpeg_encoder(config.jpeg_encoder)  # one per process, as the settings are
         self.pending: dict[str, list[RenditionSpec]] = {}
         # RESIZER_WATERMARKS' images, read once for the process (None: not read yet).
         self.overlays: watermarks.Overlays | None = None if config.watermarks else {}
