@@ -1,15 +1,26 @@
-"""resizer beside thumbor and ipx, measured in one run: `.venv/bin/python bench/perf.py [--quick]`.
+"""resizer beside thumbor and ipx, measured in one run: `.venv/bin/python bench/perf.py [--quick] [--only …]`.
 
 Starts on loopback, over the same originals and for the same output (a 400 px wide JPEG at q80):
 resizer with 2 uvicorn workers (filesystem default, and SeaweedFS), thumbor with 2 processes
 (without and with file result storage) and ipx (sharp, 2 processes). Loads each with wrk at
 concurrency 1 and 8, several runs of fixed duration after a warm-up, alternating the systems, and
-samples every server process's RSS. Scenarios: cold (every request a new rendition), warm (the
-same URL again: stored, or thumbor's result storage), revalidate (If-None-Match → 304) and a
-srcset burst (5 widths of one original at once). Also the pipeline alone, in-process: the
-ceiling of the cold scenario on this machine (cores ÷ render time).
+samples every server process's RSS. Three groups of scenarios:
 
-Writes docs/performance.md (tables, targets) and docs/performance.png (chart).
+- base: cold (every request a new rendition), warm (the same URL again: stored, or thumbor's
+  result storage), revalidate (If-None-Match → 304) and a srcset burst (5 widths of one original at
+  once); also the pipeline alone, in-process: the ceiling of the cold scenario on this machine
+  (cores ÷ render time).
+- avif: the cold scenario with AVIF out at each system's default quality, and the median bytes
+  and SSIM of each system's outputs.
+- page: a page publish (bench/publish.py): 50 photographs of 1–12 MP, each asked for at 4
+  widths × AVIF, WebP, JPEG in a browser-like interleaved order at c=8, every system started
+  afresh for every run (so every request is a miss); renditions/s, time to first byte, peak RSS.
+
+`--only page,avif` runs some groups and merges their figures into the last run's
+bench/out/perf.json. docs/performance.md is then rewritten from that JSON: its generated sections
+(the preamble, Targets, and the sections of figures) are replaced; every other section, written by
+hand, is kept where it stands, and so are the sections and target rows of a group that the JSON
+does not hold. The chart (docs/performance.png) is redrawn when the JSON holds every group.
 Needs wrk (Debian) and node/npm for ipx; thumbor and ipx install under bench/.cache on first use.
 """
 
@@ -18,8 +29,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import datetime
 import functools
 import http.client
+import io
 import json
 import os
 import statistics
@@ -41,8 +54,10 @@ ROOT = BENCH.parent
 sys.path[:0] = [str(BENCH), str(ROOT)]
 
 import peers  # noqa: E402
+import publish  # noqa: E402
+import quality  # noqa: E402
 import sets  # noqa: E402
-from perf_report import Report, Sample  # noqa: E402
+from perf_report import GROUPS, Report, Sample  # noqa: E402
 
 from resizer.core.policy import Limits  # noqa: E402
 from resizer.core.spec import RenditionSpec  # noqa: E402
@@ -74,6 +89,14 @@ PATHS = {
 }
 PATHS["resizer-s3"] = PATHS["resizer"]
 PATHS["thumbor-rs"] = PATHS["thumbor"]
+# The AVIF cold scenario: each system's default quality (what `f_auto` or a <picture> gets).
+AVIF_PATHS = {
+    "resizer": "/media/w_{w}/f_avif/v_{t}/{f}",
+    "thumbor": "/unsafe/{w}x0/filters:format(avif)/{f}",
+    "ipx": "/w_{w},f_avif/{f}",
+}
+AVIF_PATHS["resizer-s3"] = AVIF_PATHS["resizer"]
+PAGE = ("resizer", "thumbor", "ipx")
 
 
 # -- originals -----------------------------------------------------------------------------------
@@ -181,7 +204,9 @@ class Bench:
     def _one(self, image: str, scenario: str, connections: int, name: str, run: int) -> Sample:
         system = self.systems[name]
         cold_path, warm_path = (template.replace("{f}", image) for template in PATHS[name])
-        cold = scenario == "cold"
+        if scenario == "avif":
+            cold_path = AVIF_PATHS[name].replace("{f}", image)
+        cold = scenario in ("cold", "avif")
         path = cold_path if cold else warm_path
         validator = ""
         if not cold:
@@ -259,6 +284,66 @@ def originals_read(system: peers.Running) -> float:
     return scrape(server).get('resizer_storage_seconds_count{op="read",store="originals"}', 0.0)
 
 
+# -- AVIF outputs -------------------------------------------------------------------------------
+
+
+def avif_outputs(system: peers.Running, name: str, folder: Path, image: str) -> dict:
+    """Median bytes and SSIM (bench/quality.py's, against a Lanczos downscale of the full decode)
+    of the AVIF cold scenario's outputs, every 20 px over its widths."""
+    sizes, scores = [], []
+    for width in COLD_WIDTHS[::20]:
+        path = AVIF_PATHS[name].replace("{f}", image).replace("{w}", str(width)).replace("{t}", "bytes")
+        with urllib.request.urlopen(system.base + path, timeout=120) as response:
+            body = response.read()
+        sizes.append(len(body))
+        scores.append(quality.ssim(reference(folder / image, width), Image.open(io.BytesIO(body))))
+    return {"bytes": statistics.median(sizes), "ssim": statistics.median(scores)}
+
+
+def reference(path: Path, width: int) -> Image.Image:
+    """Pillow's Lanczos downscale of the full-size decode, as bench/quality.py's references."""
+    original = Image.open(path)
+    original.load()
+    return original.resize((width, round(original.height * width / original.width)), Image.Resampling.LANCZOS)
+
+
+# -- page publish --------------------------------------------------------------------------------
+
+
+def page_publish(runs: int, count: int) -> dict:
+    """`runs` times, each system started afresh (nothing stored, nothing cached) and sent the
+    page-publish load at c=8 after a warm-up on an original outside it, its RSS sampled."""
+    folder = WORK / "pages"
+    made = publish.originals(folder, count)
+    names = [name for name in made if name != "warmup.jpg"]
+    order = publish.schedule(names)
+    starts = {"resizer": peers.resizer, "thumbor": peers.thumbor, "ipx": peers.ipx}
+    results = []
+    for run in range(runs):
+        for name in PAGE[run % len(PAGE) :] + PAGE[: run % len(PAGE)]:
+            with starts[name](folder, processes=2) as system:
+                publish.load(system, [("warmup.jpg", 640, fmt) for fmt in publish.FORMATS], 3)
+                with Memory({name: system.groups}) as memory:
+                    figures = publish.load(system, order, 8)
+                figures.update(system=name, run=run, rss=memory.per_process(name))
+            results.append(figures)
+            print(
+                f"  page publish {name} run {run}: {figures['rps']:.1f} renditions/s, TTFB p50 "
+                f"{figures['ttfb_p50']:.0f} ms, p95 {figures['ttfb_p95']:.0f} ms, rss {figures['rss']:.0f} MiB, "
+                f"errors {figures['errors']}"
+            )
+    pixels = sorted(width * height / 1e6 for name, (width, height) in made.items() if name in names)
+    return {
+        "results": results,
+        "originals": len(names),
+        "megapixels": [pixels[0], statistics.median(pixels), pixels[-1]],
+        "widths": list(publish.WIDTHS),
+        "formats": list(publish.FORMATS),
+        "requests": len(order),
+        "runs": runs,
+    }
+
+
 # -- the pipeline alone --------------------------------------------------------------------------
 
 
@@ -308,56 +393,102 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one short run per case (a smoke test, not figures)")
     parser.add_argument("--report", action="store_true", help="rewrite the docs from the last run's samples")
+    parser.add_argument(
+        "--only", default=",".join(GROUPS), help=f"some of {','.join(GROUPS)}: merged into the last run's JSON"
+    )
+    parser.add_argument("--runs", type=int, help="runs per case (default: 3, page publish 2; --quick: 1)")
     args = parser.parse_args()
+    groups = [group for group in args.only.split(",") if group]
+    if unknown := set(groups) - set(GROUPS):
+        parser.error(f"unknown scenarios {sorted(unknown)}: choose from {','.join(GROUPS)}")
     samples = SAMPLES.with_name("perf-quick.json") if args.quick else SAMPLES
     if not args.report:
         samples.parent.mkdir(parents=True, exist_ok=True)
-        samples.write_text(json.dumps(measure(args.quick)))
+        if set(groups) == set(GROUPS):  # a full run starts afresh
+            samples.unlink(missing_ok=True)
+        for part in (["base", "avif"], ["page"]):  # each saved as soon as measured
+            if chosen := [group for group in part if group in groups]:
+                started = time.monotonic()
+                previous = json.loads(samples.read_text()) if samples.exists() else {}
+                samples.write_text(json.dumps(merge(previous, measure(args.quick, chosen, args.runs), chosen)))
+                print(f"measured {','.join(chosen)} in {(time.monotonic() - started) / 60:.1f} min")
     report = Report.from_json(json.loads(samples.read_text()))
+    document = DOCS / "performance.md"
     if args.quick:  # a smoke test: the docs keep the figures of the last full run
-        print(report.markdown())
+        print(report.markdown(document.read_text()))
         return
-    (DOCS / "performance.md").write_text(report.markdown())
-    report.chart(DOCS / "performance.png")
-    print((DOCS / "performance.md").read_text())
+    document.write_text(report.markdown(document.read_text()))
+    if report.complete():
+        report.chart(DOCS / "performance.png")
+    else:
+        print("the chart is kept: the JSON does not hold every group (run them all to redraw it)")
+    print(document.read_text())
 
 
-def measure(quick: bool) -> dict:
-    """Every figure of one run, as JSON-ready data (bench/out/perf.json)."""
-    runs, seconds, warmup, bursts = (1, 3, 1, 3) if quick else (3, 10, 2, BURSTS)
+def merge(previous: dict, measured: dict, groups: list[str]) -> dict:
+    """The last run's figures with those of `groups` replaced by the new ones."""
+    merged = {**previous, **measured}
+    kept = [s for s in previous.get("samples", []) if GROUPS_OF.get(s["scenario"]) not in groups]
+    merged["samples"] = kept + measured.get("samples", [])
+    merged["dates"] = {**previous.get("dates", {}), **measured["dates"]}
+    return merged
+
+
+GROUPS_OF = {"cold": "base", "warm": "base", "revalidate": "base", "avif": "avif"}
+
+
+def measure(quick: bool, groups: list[str], runs: int | None = None) -> dict:
+    """The figures of `groups` in one run, as JSON-ready data (bench/out/perf.json)."""
+    wrk_runs, seconds, warmup, bursts = (1, 3, 1, 3) if quick else (3, 10, 2, BURSTS)
+    today = datetime.date.today().isoformat()
+    out: dict = {"samples": [], "dates": dict.fromkeys(groups, today)}
+    if "base" in groups or "avif" in groups:
+        out.update(cold_and_warm(groups, runs or wrk_runs, seconds, warmup, bursts))
+    if "page" in groups:
+        out["page"] = page_publish(runs or (1 if quick else 2), 12 if quick else publish.COUNT)
+    return out
+
+
+def cold_and_warm(groups: list[str], runs: int, seconds: float, warmup: float, bursts: int) -> dict:
+    """The base scenarios and the AVIF cold one, on the same servers."""
     images = originals()
     folder = WORK / "originals"
-    before = pipeline_alone(folder, images)
+    out: dict = {}
+    if "base" in groups:
+        before = pipeline_alone(folder, images)
     with systems(folder) as running:
-        groups = {name: system.groups for name, system in running.items()}
-        with Memory(groups) as memory:
+        names = {name: system.groups for name, system in running.items()}
+        with Memory(names) as memory:
             bench = Bench(running, memory, runs, seconds, warmup)
             for image in images:
-                bench.measure(image, "cold", 8, COLD)
-                bench.measure(image, "cold", 1, COLD)
-                bench.measure(image, "warm", 8, WARM)
-                bench.measure(image, "revalidate", 8, WARM)
-            statuses = {
-                name: revalidates(running[name].base, PATHS[name][1].replace("{f}", "wall.jpg")) for name in WARM
-            }
-            bursts_ = {name: burst(running[name], name, bursts) for name in COLD}
-    # Measured before and after the load, and the faster taken: a ceiling is what this machine can
-    # do, and a neighbour's burst during one of the two passes only ever slows it.
-    after = pipeline_alone(folder, images)
-    ceilings = {key: min(ms, after[key]) for key, ms in before.items()}
-    print(
-        "in-process ms, before and after the load:",
-        {key: (round(ms, 1), round(after[key], 1)) for key, ms in before.items()},
-    )
-    return {
-        "samples": [dataclasses.asdict(sample) for sample in bench.samples],
-        "ceilings": ceilings,
-        "bursts": bursts_,
-        "revalidation": statuses,
-        "images": images,
-        "runs": runs,
-        "seconds": seconds,
-    }
+                if "base" in groups:
+                    bench.measure(image, "cold", 8, COLD)
+                    bench.measure(image, "cold", 1, COLD)
+                    bench.measure(image, "warm", 8, WARM)
+                    bench.measure(image, "revalidate", 8, WARM)
+                if "avif" in groups:
+                    bench.measure(image, "avif", 8, COLD)
+            if "base" in groups:
+                out["revalidation"] = {
+                    name: revalidates(running[name].base, PATHS[name][1].replace("{f}", "wall.jpg")) for name in WARM
+                }
+                out["bursts"] = {name: burst(running[name], name, bursts) for name in COLD}
+            if "avif" in groups:
+                out["avif_outputs"] = {
+                    image: {name: avif_outputs(running[name], name, folder, image) for name in COLD} for image in images
+                }
+    out.update(samples=[dataclasses.asdict(sample) for sample in bench.samples], images=images, runs=runs)
+    out["seconds"] = seconds
+    if "base" in groups:
+        # Measured before and after the load, and the faster taken: a ceiling is what this machine
+        # can do, and a neighbour's burst during one of the two passes only ever slows it.
+        after = pipeline_alone(folder, images)
+        out["ceilings"] = {key: min(ms, after[key]) for key, ms in before.items()}
+        print(
+            "in-process ms, before and after the load:",
+            {key: (round(ms, 1), round(after[key], 1)) for key, ms in before.items()},
+        )
+    return out
 
 
 if __name__ == "__main__":

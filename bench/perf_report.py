@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import collections
 import datetime
+import functools
+import math
 import os
 import platform
 import statistics
-from dataclasses import dataclass
+import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import PIL
@@ -28,7 +32,51 @@ class Sample:
 
 CORES = os.cpu_count() or 1
 PEERS = ("thumbor", "ipx")
-NOTES = Path(__file__).with_name("perf_notes.md").read_text().splitlines()  # what was tried, by hand
+GROUPS = ("base", "avif", "page")  # what bench/perf.py --only chooses from
+NAMES = {"avif": "AVIF", "webp": "WebP", "jpg": "JPEG"}
+PREAMBLE = ""  # the text before the first section
+# The sections this report writes, in order, and the group each one needs; docs/performance.md's
+# other sections are written by hand and kept where they stand.
+SECTIONS = {
+    PREAMBLE: "base",
+    "Targets": "",
+    "Page publish": "page",
+    "AVIF cold": "avif",
+    "Every measurement": "base",
+    "The pipeline alone": "base",
+    "srcset burst and revalidation": "base",
+}
+
+
+def group_of(target: str) -> str:
+    """The group a row of the Targets table belongs to, by its scenario."""
+    return "page" if target.startswith("page publish") else "avif" if target.startswith("AVIF cold") else "base"
+
+
+def sections(text: str) -> list[tuple[str, str]]:
+    """(heading, text) of each `## ` section of a markdown document; the preamble's heading is ""."""
+    out, heading, lines = [], PREAMBLE, []
+    for line in text.splitlines():
+        if line.startswith("## "):
+            out.append((heading, "\n".join(lines)))
+            heading, lines = line[3:].strip(), []
+        lines.append(line)
+    out.append((heading, "\n".join(lines)))
+    return out
+
+
+def splice(previous: str, generated: list[tuple[str, str]]) -> str:
+    """`previous` with its generated sections replaced by those of `generated`; the others kept
+    in place, and a generated section it lacks put before the next generated one it has."""
+    new = dict(generated)
+    out = [(heading, new.pop(heading, text)) for heading, text in sections(previous)]
+    for heading, text in generated:
+        if heading not in new:
+            continue
+        later = list(SECTIONS)[list(SECTIONS).index(heading) + 1 :]
+        at = next((i for i, (h, _) in enumerate(out) if h in later), len(out))
+        out.insert(at, (heading, text))
+    return "\n".join(text.rstrip("\n") + "\n" for _, text in out)
 
 
 @dataclass
@@ -40,14 +88,35 @@ class Report:
     images: dict[str, str]
     runs: int
     seconds: float
+    page: dict = field(default_factory=dict)  # bench/perf.py page_publish()
+    avif_outputs: dict = field(default_factory=dict)  # image → system → median bytes and SSIM
+    dates: dict = field(default_factory=dict)  # group → the day it was measured
 
     @classmethod
     def from_json(cls, data: dict) -> Report:
-        samples = [Sample(**sample) for sample in data["samples"]]
-        ceilings = {tuple(key.split("|")): ms for key, ms in data["ceilings"].items()}
+        samples = [Sample(**sample) for sample in data.get("samples", [])]
+        ceilings = {tuple(key.split("|")): ms for key, ms in data.get("ceilings", {}).items()}
         return cls(
-            samples, ceilings, data["bursts"], data["revalidation"], data["images"], data["runs"], data["seconds"]
+            samples,
+            ceilings,
+            data.get("bursts", {}),
+            data.get("revalidation", {}),
+            data.get("images", {}),
+            data.get("runs", 0),
+            data.get("seconds", 0),
+            data.get("page", {}),
+            data.get("avif_outputs", {}),
+            data.get("dates", {}),
         )
+
+    def groups(self) -> set[str]:
+        """The groups of scenarios these figures hold."""
+        held = {"page"} if self.page else set()
+        held |= {"base"} if any(s.scenario == "cold" for s in self.samples) and self.ceilings else set()
+        return held | ({"avif"} if any(s.scenario == "avif" for s in self.samples) else set())
+
+    def complete(self) -> bool:
+        return self.groups() == set(GROUPS)
 
     # -- figures ---------------------------------------------------------------------------------
 
@@ -69,6 +138,14 @@ class Report:
         return CORES / (self.ceilings[(image, "jpg")] / 1000)
 
     def targets(self) -> list[tuple[str, str, str, bool]]:
+        rows = self._base_targets() if "base" in self.groups() else []
+        if "page" in self.groups():
+            rows += self._page_targets()
+        if "avif" in self.groups():
+            rows += self._avif_targets()
+        return rows
+
+    def _base_targets(self) -> list[tuple[str, str, str, bool]]:
         rows = []
         for image in self.images:
             cold = self.median("rps", image=image, scenario="cold", connections=8, system="resizer")
@@ -133,6 +210,63 @@ class Report:
         )
         return rows
 
+    def _page_runs(self) -> list[dict[str, dict]]:
+        """Each run's page-publish figures, by system."""
+        runs = [{} for _ in range(self.page["runs"])]
+        for result in self.page["results"]:
+            runs[result["run"]][result["system"]] = result
+        return runs
+
+    def _page_targets(self) -> list[tuple[str, str, str, bool]]:
+        throughput, latency = [], []
+        for run in self._page_runs():
+            best = max(PEERS, key=lambda name: run[name]["rps"])
+            throughput.append(run["resizer"]["rps"] / run[best]["rps"])
+            latency.append(run["resizer"]["ttfb_p95"] / run[best]["ttfb_p95"])
+        ratio = statistics.median(latency)
+        ours, theirs = (self._page_figure("rss", name, max) for name in ("resizer", "thumbor"))
+        return [
+            (
+                "page publish, c=8",
+                "≥ 1.5 × the best peer's renditions/s",
+                *self._at_least(statistics.median(throughput), 1.5),
+            ),
+            ("page publish, c=8", "p95 time to first byte ≤ 0.7 × the best peer's", f"{ratio:.2f} ×", ratio <= 0.7),
+            (
+                "page publish, c=8",
+                "peak RSS per worker ≤ thumbor's per process",
+                f"{ours:.0f} MiB vs {theirs:.0f} MiB",
+                ours <= theirs,
+            ),
+        ]
+
+    def _page_figure(self, key: str, system: str, over=statistics.median) -> float:
+        return over(result[key] for result in self.page["results"] if result["system"] == system)
+
+    def _avif_targets(self) -> list[tuple[str, str, str, bool]]:
+        rows = []
+        for image in self.images:
+            ratio = self.ratio(image, "avif", "resizer", PEERS)
+            best = max(PEERS, key=lambda name: self.median("rps", image=image, scenario="avif", system=name))
+            outputs = self.avif_outputs.get(image, {})
+            ours, theirs = outputs.get("resizer"), outputs.get(best)
+            dominates = bool(ours and theirs) and ours["bytes"] <= theirs["bytes"] and ours["ssim"] >= theirs["ssim"]
+            shown = (
+                f"{ratio:.2f} × {best}; {ours['bytes'] / 1000:.1f} kB at SSIM {ours['ssim']:.3f} against "
+                f"{theirs['bytes'] / 1000:.1f} kB at {theirs['ssim']:.3f}"
+                if ours and theirs
+                else f"{ratio:.2f} ×"
+            )
+            rows.append(
+                (
+                    f"AVIF cold, c=8, filesystem ({image})",
+                    "≥ 2 × the best peer, at no more bytes and no lower SSIM",
+                    shown,
+                    ratio >= 2 and dominates,
+                )
+            )
+        return rows
+
     @staticmethod
     def _at_least(value: float, bound: float, extra: str = "", unit: str = "×") -> tuple[str, bool]:
         shown = f"{value * 100:.0f} %" if unit == "%" else f"{value:.2f} ×"
@@ -140,67 +274,201 @@ class Report:
 
     # -- markdown --------------------------------------------------------------------------------
 
-    def markdown(self) -> str:
-        lines = [
-            "# Performance",
-            "",
-            "resizer beside thumbor and ipx on one machine, in one run, written by",
-            "`.venv/bin/python bench/perf.py` (about 20 minutes; `--quick` for a smoke test).",
-            "",
-            *self._environment(),
-            "",
-            "## Targets",
-            "",
-            "Medians over runs; ratios are taken run by run (resizer ÷ the best peer of the same run).",
-            "",
-            "| scenario | target | measured | met |",
-            "|---|---|---|---|",
-            *(f"| {s} | {t} | {m} | {'yes' if ok else '**no**'} |" for s, t, m, ok in self.targets()),
-            "",
-            "![requests per second](performance.png)",
-            "",
-            *NOTES,
-            "",
-            "## Every measurement",
-            "",
-            f"wrk, {self.runs} runs of {self.seconds:g} s per case after a warm-up, the systems alternating.",
-            "Peak RSS is the largest server process during the run (a uvicorn worker, a thumbor or ipx",
-            "process); SeaweedFS is not counted.",
-            "",
-            "| image | scenario | c | system | req/s | p50 ms | p99 ms | peak RSS MiB | errors |",
-            "|---|---|---|---|---|---|---|---|---|",
-            *self._rows(),
-            "",
-            "## The pipeline alone",
-            "",
-            "decode → resize → encode in-process on one thread, q80: over the cold scenario's widths (300–499 px,",
-            "every 10 px) the mean of each width's median of 3; measured before and after the load, the faster kept:",
-            "",
-            "| image | format | ms | ceiling (req/s on all cores) |",
-            "|---|---|---|---|",
-            *(
-                f"| {image} | {fmt} | {ms:.1f} | {CORES / (ms / 1000):.0f} |"
-                for (image, fmt), ms in self.ceilings.items()
+    def markdown(self, previous: str) -> str:
+        """docs/performance.md: `previous` with the sections these figures make replaced."""
+        held = self.groups()
+        made = [
+            (heading, "\n".join(lines))
+            for heading, lines in self._sections(previous)
+            if SECTIONS[heading] in held | {""}
+        ]
+        return splice(previous, made)
+
+    def _sections(self, previous: str) -> list[tuple[str, list[str]]]:
+        held = self.groups()
+        kept = [  # the rows of the groups not measured, as the document had them
+            line
+            for heading, text in sections(previous)
+            if heading == "Targets"
+            for line in text.splitlines()
+            if line.startswith("| ") and not line.startswith("| scenario ") and group_of(line[2:]) not in held
+        ]
+        return [
+            (
+                PREAMBLE,
+                [
+                    "# Performance",
+                    "",
+                    "resizer beside thumbor and ipx on one machine, in one run, written by",
+                    "`.venv/bin/python bench/perf.py`: about 20 minutes for the base scenarios, 10 for AVIF cold",
+                    "and 30 for the page publish on this machine; `--only page,avif` (or `base`) runs some of them",
+                    "and keeps the others' figures, `--runs N` sets the runs per case, `--quick` is a smoke test.",
+                    "",
+                    *self._environment(),
+                    "",
+                ],
             ),
-            "",
-            "## srcset burst and revalidation",
-            "",
-            "Five widths of one original requested at once, as a browser does on a fresh page",
-            "(a fresh copy of photo.jpg for every burst):",
-            "",
-            "| system | ms per burst (median) | originals read per burst |",
-            "|---|---|---|",
-            *(
-                f"| {name} | {b['ms']:.0f} | {', '.join(f'{r:.0f}' for r in b['reads']) or '–'} |"
-                for name, b in self.bursts.items()
+            (
+                "Targets",
+                [
+                    "## Targets",
+                    "",
+                    "Medians over runs; ratios are taken run by run (resizer ÷ the best peer of the same run).",
+                    "",
+                    "| scenario | target | measured | met |",
+                    "|---|---|---|---|",
+                    *sorted(
+                        [
+                            *(f"| {s} | {t} | {m} | {'yes' if ok else '**no**'} |" for s, t, m, ok in self.targets()),
+                            *kept,
+                        ],
+                        key=lambda row: ("base", "page", "avif").index(group_of(row[2:])),
+                    ),
+                    "",
+                    "![requests per second](performance.png)",
+                    "",
+                ],
             ),
+            ("Page publish", self._page_section() if "page" in held else []),
+            ("AVIF cold", self._avif_section() if "avif" in held else []),
+            (
+                "Every measurement",
+                [
+                    "## Every measurement",
+                    "",
+                    f"wrk, {self.runs} runs of {self.seconds:g} s per case after a warm-up, the systems alternating.",
+                    "Peak RSS is the largest server process during the run (a uvicorn worker, a thumbor or ipx",
+                    "process); SeaweedFS is not counted.",
+                    "",
+                    "| image | scenario | c | system | req/s | p50 ms | p99 ms | peak RSS MiB | errors |",
+                    "|---|---|---|---|---|---|---|---|---|",
+                    *self._rows(),
+                    "",
+                ],
+            ),
+            (
+                "The pipeline alone",
+                [
+                    "## The pipeline alone",
+                    "",
+                    "decode → resize → encode in-process on one thread, q80: over the cold scenario's widths "
+                    "(300–499 px,",
+                    "every 10 px) the mean of each width's median of 3; measured before and after the load, the "
+                    "faster kept:",
+                    "",
+                    "| image | format | ms | ceiling (req/s on all cores) |",
+                    "|---|---|---|---|",
+                    *(
+                        f"| {image} | {fmt} | {ms:.1f} | {CORES / (ms / 1000):.0f} |"
+                        for (image, fmt), ms in self.ceilings.items()
+                    ),
+                    "",
+                ],
+            ),
+            (
+                "srcset burst and revalidation",
+                [
+                    "## srcset burst and revalidation",
+                    "",
+                    "Five widths of one original requested at once, as a browser does on a fresh page",
+                    "(a fresh copy of photo.jpg for every burst):",
+                    "",
+                    "| system | ms per burst (median) | originals read per burst |",
+                    "|---|---|---|",
+                    *(
+                        f"| {name} | {b['ms']:.0f} | {', '.join(f'{r:.0f}' for r in b['reads']) or '–'} |"
+                        for name, b in self.bursts.items()
+                    ),
+                    "",
+                    "Status of a request with the ETag of the previous answer as If-None-Match: "
+                    + ", ".join(f"{name} {status}" for name, status in self.revalidation.items())
+                    + ".",
+                ],
+            ),
+        ]
+
+    def _page_section(self) -> list[str]:
+        page = self.page
+        low, middle, high = page["megapixels"]
+        rows = []
+        for name in ("resizer", *PEERS):
+            figure = functools.partial(self._page_figure, system=name)
+            sizes = [result["bytes"] for result in page["results"] if result["system"] == name]
+            median_bytes = " / ".join(
+                f"{statistics.median(size[fmt] for size in sizes) / 1000:.1f}" for fmt in page["formats"]
+            )
+            results = [result for result in page["results"] if result["system"] == name]
+            errors = str(sum(result["errors"] for result in results))
+            failures = collections.Counter()
+            for result in results:
+                failures.update(result.get("failures", {}))
+            if failures:
+                errors += f" ({', '.join(f'{what}: {count}' for what, count in sorted(failures.items()))})"
+            rows.append(
+                f"| {name} | {figure('rps'):.1f} | {figure('ttfb_p50'):.0f} | {figure('ttfb_p95'):.0f} | "
+                f"{figure('rss', over=max):.0f} | {median_bytes} | {errors} |"
+            )
+        about = (
+            f"Measured {self.dates.get('page', '?')}. {page['originals']} photographs ({low:.1f}, {middle:.1f} and "
+            f"{high:.1f} MP: smallest, median, largest), each asked for at {len(page['widths'])} widths "
+            f"({', '.join(map(str, page['widths']))} px) × {', '.join(NAMES[f] for f in page['formats'])} at each "
+            f"system's default quality: {page['requests']} requests, over 8 keep-alive connections, each taking the "
+            "next request when its answer is read. The order is a browser's: pages of "
+            "4 photographs, a page's 48 requests shuffled, and each page's second half interleaved with the "
+            "next page's first half. Every system is started afresh (nothing stored or cached) for each run "
+            f"({page['runs']}, the systems in turn), warmed up on one photograph outside the set, and "
+            "answers every request with a render; 2 worker processes each (resizer's uvicorn workers on "
+            "the filesystem, two thumbor instances, ipx's node cluster)."
+        )
+        return [
+            "## Page publish",
             "",
-            "Status of a request with the ETag of the previous answer as If-None-Match: "
-            + ", ".join(f"{name} {status}" for name, status in self.revalidation.items())
-            + ".",
+            *textwrap.wrap(about, 100),
+            "",
+            "The photographs are crops of the photographs in Debian's `plasma-workspace-wallpapers` (GPL-2+),",
+            "`mate-backgrounds` (GPL-2+) and `lomiri-wallpapers-16.04`/`-20.04` (CC-BY-4.0, CC-BY-SA-4.0 and CC0,",
+            "each photographer's as the package's copyright file names them), fetched with `apt-get download`",
+            "into the gitignored bench/.cache and scaled to their size (bench/publish.py); they are not",
+            "redistributed.",
+            "",
+            "Time to first byte: the request sent → the status line and headers read (every system renders",
+            "before it answers). Medians over runs; peak RSS: the largest process of the system, largest",
+            "over runs.",
+            "",
+            "| system | renditions/s | TTFB p50 ms | TTFB p95 ms | peak RSS MiB | median kB "
+            + " / ".join(NAMES[f] for f in page["formats"])
+            + " | errors |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
             "",
         ]
-        return "\n".join(lines)
+
+    def _avif_section(self) -> list[str]:
+        rows = []
+        for image in self.images:
+            for name in ("resizer", "resizer-s3", *PEERS):
+                where = {"image": image, "scenario": "avif", "connections": 8, "system": name}
+                outputs = self.avif_outputs.get(image, {}).get(name, {"bytes": math.nan, "ssim": math.nan})
+                rows.append(
+                    f"| {image} | {name} | {self.median('rps', **where):.1f} | {self.median('p50', **where):.0f} | "
+                    f"{self.median('p99', **where):.0f} | {outputs['bytes'] / 1000:.1f} | {outputs['ssim']:.3f} |"
+                )
+        about = (
+            f"Measured {self.dates.get('avif', '?')}. The cold scenario (c=8, 300–499 px, every request a new "
+            "rendition) with AVIF out, at each system's default quality: what `f_auto` and `<picture>` give most "
+            "browsers. Bytes and SSIM (bench/quality.py's, against a Lanczos downscale of the full decode) are the "
+            "medians of each system's outputs every 20 px over those widths."
+        )
+        return [
+            "## AVIF cold",
+            "",
+            *textwrap.wrap(about, 100),
+            "",
+            "| image | system | req/s | p50 ms | p99 ms | median kB | median SSIM |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
 
     def _environment(self) -> list[str]:
         model = next(
@@ -212,7 +480,7 @@ class Report:
             platform.processor(),
         )
         return [
-            f"Measured {datetime.date.today().isoformat()} on {CORES} cores ({model}), Python "
+            f"Measured {self.dates.get('base', datetime.date.today().isoformat())} on {CORES} cores ({model}), Python "
             f"{platform.python_version()}, Pillow {PIL.__version__}; thumbor and ipx as pinned in bench/peers.py.",
             "Originals: " + "; ".join(f"`{name}`: {what}" for name, what in self.images.items()) + ".",
             "Output: 400 px wide (cold: 300–499 px, every request a new rendition), JPEG, q80.",
@@ -239,10 +507,11 @@ class Report:
         matplotlib.use("Agg")
         from matplotlib import pyplot
 
-        figure, axes = pyplot.subplots(1, 2, figsize=(11, 4))
+        figure, axes = pyplot.subplots(2, 2, figsize=(11, 8))
         for axis, scenario, names in (
-            (axes[0], "cold", ("resizer", "resizer-s3", "thumbor", "ipx")),
-            (axes[1], "warm", ("resizer", "resizer-s3", "thumbor-rs")),
+            (axes[0][0], "cold", ("resizer", "resizer-s3", "thumbor", "ipx")),
+            (axes[0][1], "warm", ("resizer", "resizer-s3", "thumbor-rs")),
+            (axes[1][0], "avif", ("resizer", "resizer-s3", "thumbor", "ipx")),
         ):
             width = 0.8 / len(self.images)
             for offset, image in enumerate(self.images):
@@ -250,9 +519,13 @@ class Report:
                 positions = [i + offset * width for i in range(len(names))]
                 axis.bar(positions, values, width, label=image)
             axis.set_xticks([i + width * (len(self.images) - 1) / 2 for i in range(len(names))], names)
-            axis.set_title(f"{scenario}, 8 connections")
+            axis.set_title(f"{'AVIF cold' if scenario == 'avif' else scenario}, 8 connections")
             axis.set_ylabel("requests per second (median)")
-        handles, labels = axes[0].get_legend_handles_labels()
+        names = ("resizer", *PEERS)
+        axes[1][1].bar(names, [self._page_figure("rps", name) for name in names], 0.5, color="tab:green")
+        axes[1][1].set_title(f"page publish ({self.page['requests']} renditions), 8 connections")
+        axes[1][1].set_ylabel("renditions per second (median)")
+        handles, labels = axes[0][0].get_legend_handles_labels()
         figure.legend(handles, labels, loc="lower center", ncol=len(self.images))
-        figure.tight_layout(rect=(0, 0.08, 1, 1))
+        figure.tight_layout(rect=(0, 0.04, 1, 1))
         figure.savefig(path, dpi=100)
