@@ -156,6 +156,30 @@ def test_render_many_decodes_once_at_the_finest_scale_and_matches_renditions_mad
         assert_as_made_alone(data, spec, fmt, shared.body)
 
 
+@pytest.mark.parametrize("exif", [None, "before pixels", "after pixels"])
+def test_a_png_burst_decodes_once_unless_its_exif_follows_its_pixels(monkeypatch, exif: str | None) -> None:
+    """PNG has no decode scales: one decode serves every width, the very same bytes as alone. Its
+    orientation is read from the chunk headers; only an eXIf chunk after the pixels (Pillow
+    finds it by decoding them) costs each rendition a decode, as before the master cache."""
+    image = quadrants((1600, 1200))
+    block = Image.Exif()
+    block[0x0112] = 1
+    data = encode(image, "PNG", **({"exif": block.tobytes()} if exif else {}))
+    if exif == "after pixels":  # move the eXIf chunk from before IDAT to just before IEND
+        start = data.index(b"eXIf") - 4
+        end = start + 12 + int.from_bytes(data[start : start + 4], "big")
+        chunk, rest = data[start:end], data[:start] + data[end:]
+        data = rest[:-12] + chunk + rest[-12:]
+    wanted = burst("photo.png")
+    decoded = record_decodes(monkeypatch)
+    made = pipeline.render_many(data, wanted, Limits(), {}, Masters(64 * MIB))
+    assert len(decoded) == (len(wanted) if exif == "after pixels" else 1), decoded
+    assert set(decoded) == {("PNG", (1600, 1200))}
+    monkeypatch.undo()
+    for (spec, fmt), shared in zip(wanted, made, strict=True):
+        assert shared.body == pipeline.render(data, spec, fmt, Limits()).body, (spec, fmt)
+
+
 def assert_as_made_alone(data: bytes, spec: RenditionSpec, fmt: str, body: bytes) -> None:
     """At the master's own scale (w_1280 and w_960 of the photo: 1/2) the very same bytes as the
     rendition made alone; at a coarser one (w_320: 1/8, w_640: 1/4 alone) the picture the encoder

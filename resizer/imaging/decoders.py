@@ -41,6 +41,8 @@ def orientation(image: Image.Image) -> int:
     ignore an EXIF block they cannot parse, and so do we (a PNG's eXIf chunk with a doubled
     "Exif" header, say), rather than refusing a picture that decodes."""
     if image.format == "PNG" and "exif" not in image.info:
+        if not may_hold_exif(image):
+            return 1  # nothing to find: the pixels stay undecoded (one decode per burst: masters.py)
         # A PNG's eXIf chunk may follow its pixels: Pillow decodes them to find it. That is
         # decoding (the caller's boundary), kept apart from reading the EXIF block below, so that
         # a broken pixel stream is never mistaken for an unreadable EXIF block and let through.
@@ -51,6 +53,25 @@ def orientation(image: Image.Image) -> int:
         log.info("unreadable EXIF ignored: %s: %s", type(exc).__name__, exc)
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def may_hold_exif(image: Image.Image) -> bool:
+    """Whether a PNG has an eXIf chunk, from its chunk headers alone (each names its type and
+    length: no pixel is decoded). True when the bytes cannot be walked here; a chunk list cut
+    short ends the walk, and the decode that follows reports it."""
+    source = getattr(image, "fp", None)
+    if source is None or not hasattr(source, "getbuffer"):
+        return True
+    with source.getbuffer() as data:
+        position = 8  # after the signature
+        while position + 8 <= len(data):
+            kind = bytes(data[position + 4 : position + 8])
+            if kind == b"eXIf":
+                return True
+            if kind == b"IEND":
+                return False
+            position += 12 + int.from_bytes(data[position : position + 4], "big")  # length, type, data, CRC
+    return False
 
 
 @cache
