@@ -65,6 +65,7 @@ def variants(width: int, plain_bytes: int) -> dict[str, RenditionSpec]:
     return {
         "plain": RenditionSpec("bench", **base),
         "bl_0.5": RenditionSpec("bench", **base, blur=Decimal("0.5")),
+        "bl_0.6": RenditionSpec("bench", **base, blur=Decimal("0.6")),
         "bl_0.7": RenditionSpec("bench", **base, blur=Decimal("0.7")),
         "bl_1.4": RenditionSpec("bench", **base, blur=Decimal("1.4")),
         "bl_2": RenditionSpec("bench", **base, blur=Decimal(2)),
@@ -152,11 +153,11 @@ def unsharp_kernel(amount: int) -> ImageFilter.Kernel:
 
 
 def rendered_blur() -> None:
-    """The whole render with bl_ (a coarser JPEG decode, a bilinear downscale: effects.
-    DECODE_ONTO_OUTPUT_FROM, BILINEAR_FROM) against Pillow's GaussianBlur of the plain render, PNG
+    """The whole render with bl_ (a coarser JPEG decode, a bicubic or bilinear downscale:
+    effects.DECODE_ONTO_OUTPUT_FROM, BICUBIC_FROM, BILINEAR_FROM) against Pillow's GaussianBlur of the plain render, PNG
     out so that no encoder stands between them."""
     sources = {"dusk": encoded()["demo/dusk.jpg"], "fractal": jpeg(fractal()), "grain": photo()}
-    sigmas = (Decimal("0.8"), Decimal(1), Decimal("1.2"), Decimal("1.6"), Decimal(2), Decimal(5), Decimal(20))
+    sigmas = tuple(Decimal(value) for value in ("0.7", "0.8", "1", "1.2", "1.6", "2", "5", "20"))
     print("bl_: PSNR (dB) of the render with bl_ against Pillow's GaussianBlur of the plain render")
     print("| picture | " + " | ".join(f"bl_{s}" for s in sigmas) + " |")
     print("|---|" + "---|" * len(sigmas))

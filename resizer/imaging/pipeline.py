@@ -343,7 +343,7 @@ def resize(
     image: Image.Image, plan: geometry.Plan, downscale: Image.Resampling = Image.Resampling.LANCZOS
 ) -> Image.Image:
     """The plan's window of the upright original at the planned size, then r_ and fl_ on the result.
-    A downscale before a blur may be bilinear (effects.BILINEAR_FROM)."""
+    A downscale before a blur may be bicubic or bilinear (effects.BICUBIC_FROM)."""
     return transform.turn(transform.sample(image, plan, downscale), plan.frame)
 
 
