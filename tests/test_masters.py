@@ -94,6 +94,26 @@ def test_the_first_acceptable_kept_entry_is_taken() -> None:
     assert masters.get([("x", 8), ("x", 4), ("x", 2)], pytest.fail, ("x", 8)) is fine
 
 
+def test_kept_finds_an_entry_kept_or_being_made_and_never_makes_one() -> None:
+    masters = Masters(10 * MIB)
+    assert masters.kept([("x", 2), ("x", 4)]) is None
+    fine = masters.get([("x", 2)], lambda: picture((20, 20)), ("x", 2))
+    assert masters.kept([("x", 1), ("x", 2)]) is fine
+    slow, found = threading.Event(), []
+    maker = threading.Thread(target=masters.get, args=([("y", 2)], lambda: slow.wait(5) and picture((8, 8)), ("y", 2)))
+    maker.start()
+    time.sleep(0.05)
+    waiter = threading.Thread(target=lambda: found.append(masters.kept([("y", 2)])))
+    waiter.start()
+    time.sleep(0.05)
+    assert not found  # waiting for the one being made
+    slow.set()
+    maker.join()
+    waiter.join()
+    assert found[0].size == (8, 8)
+    assert Masters(0).kept([("x", 2)]) is None
+
+
 def test_concurrent_callers_share_one_make_and_its_error() -> None:
     masters = Masters(10 * MIB)
     calls, results = [], []
@@ -144,9 +164,9 @@ def burst(key: str = "photo.jpg") -> list[tuple[RenditionSpec, str]]:
 
 def test_render_many_decodes_once_at_the_finest_scale_and_matches_renditions_made_alone(monkeypatch) -> None:
     """At the master's own scale (w_1280 and w_960 here: 1/2) the very same bytes as alone; at a
-    coarser one (w_320: 1/8, w_640: 1/4 alone) the frame within MASTER_TOLERANCE of the one made
-    alone (PNG: the encoder's input itself), and in every format at least as close to a resize of
-    the full-size decode as the rendition made alone."""
+    coarser one (w_320: 1/8, w_640: 1/4 alone, each reduced from the 1/2 decode) the frame within
+    MASTER_TOLERANCE of the one made alone (PNG: the encoder's input itself), and in every format
+    as close to a resize of the full-size decode as the rendition made alone."""
     data = photo()
     decoded = record_decodes(monkeypatch)
     made = pipeline.render_many(data, burst(), Limits(), {}, Masters(64 * MIB))
@@ -183,8 +203,10 @@ def test_a_png_burst_decodes_once_unless_its_exif_follows_its_pixels(monkeypatch
 def assert_as_made_alone(data: bytes, spec: RenditionSpec, fmt: str, body: bytes) -> None:
     """At the master's own scale (w_1280 and w_960 of the photo: 1/2) the very same bytes as the
     rendition made alone; at a coarser one (w_320: 1/8, w_640: 1/4 alone) the picture the encoder
-    gets within MASTER_TOLERANCE of the one made alone (PNG shows it), and in every format at least
-    as close to a resize of the full-size decode as the rendition made alone."""
+    gets within MASTER_TOLERANCE of the one made alone (PNG shows it), and in every format as close
+    to a resize of the full-size decode as the rendition made alone: within a tenth of a level on
+    average (a 2×2 or 4×4 average of a finer decode and the JPEG's own DCT scaling are two
+    approximations of the same average, each a little closer on some pictures)."""
     alone = pipeline.render(data, spec, fmt, Limits())
     assert decode(body).size == alone.size
     if spec.width >= 960:
@@ -196,7 +218,7 @@ def assert_as_made_alone(data: bytes, spec: RenditionSpec, fmt: str, body: bytes
     full = Image.open(io.BytesIO(data)).convert("RGB")
     reference = np.asarray(full.resize(alone.size, Image.Resampling.LANCZOS).convert("RGBA")).astype(int)
     error, alone_error = (np.abs(pixels(made) - reference).mean() for made in (body, alone.body))
-    assert error <= alone_error, (spec.width, fmt, error, alone_error)
+    assert error <= alone_error + 0.1, (spec.width, fmt, error, alone_error)
 
 
 def test_g_auto_is_made_from_its_own_scale_the_very_same_bytes_as_alone(monkeypatch) -> None:
@@ -226,9 +248,33 @@ def test_formats_with_and_without_alpha_are_each_finished_as_alone(monkeypatch) 
     for (spec, fmt), shared in zip(wanted, made, strict=True):
         assert shared.body == pipeline.render(data, spec, fmt, Limits()).body, (fmt, spec.quality)
     frames = [key for key in masters._entries if key[0] == "frame"]
-    assert len(frames) == 2  # one with alpha, one flattened: not one per format or quality
+    assert len(frames) == 3  # one resized, then one padded with alpha, one flattened: not one per format or quality
     assert colour_at(made[2].body, (10, 60)) == (255, 255, 255, 255)  # JPEG: padded and flattened white
     assert colour_at(made[0].body, (10, 60))[3] == 0  # PNG: transparent there
+
+
+def test_an_opaque_burst_resizes_once_per_width_for_every_format(monkeypatch) -> None:
+    """Nothing to pad or flatten: AVIF, WebP, JPEG and PNG of one width encode the same resized
+    frame, and each width is resized once, from a master at its own scale."""
+    data = photo((1600, 1200))
+    resized: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    resize = Image.Image.resize
+
+    def counted(image: Image.Image, size: tuple[int, int], *args: object, **kwargs: object) -> Image.Image:
+        resized.append((image.size, tuple(size)))
+        return resize(image, size, *args, **kwargs)
+
+    monkeypatch.setattr(Image.Image, "resize", counted)
+    masters = Masters(64 * MIB)
+    wanted = [(RenditionSpec("photo.jpg", width=width), fmt) for width in (200, 400, 800) for fmt in (*FORMATS, "png")]
+    made = pipeline.render_many(data, wanted, Limits(), {}, masters)
+    monkeypatch.undo()
+    # 800 px decodes at 1/1, 400 at 1/2 and 200 at 1/4 alone (headroom 1.25): each from its own.
+    assert sorted(resized) == [((400, 300), (200, 150)), ((800, 600), (400, 300)), ((1600, 1200), (800, 600))]
+    frames = [key for key in masters._entries if key[0] == "frame"]
+    assert sorted(key[2] for key in frames) == [(400, 300), (800, 600), (1600, 1200)]  # one a width
+    for (spec, fmt), shared in zip(wanted, made, strict=True):
+        assert decode(shared.body).size == (spec.width, spec.width * 3 // 4), (spec, fmt)
 
 
 def test_a_new_version_of_an_original_never_renders_from_the_old_master() -> None:

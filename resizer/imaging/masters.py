@@ -85,6 +85,20 @@ class Masters:
             return flight.result()
         return self._make(made, make, mine)
 
+    def kept(self, keys: Sequence[Hashable]) -> Image.Image | None:
+        """The first of `keys` kept, or else being made (waited for); None if none is."""
+        if not self.enabled:
+            return None
+        with self._lock:
+            self._expire()
+            for key in keys:
+                entry = self._entries.get(key)
+                if entry is not None:
+                    self._entries.move_to_end(key)
+                    return entry.image
+            flight = next((self._flights[key] for key in keys if key in self._flights), None)
+        return None if flight is None else flight.result()
+
     def _make(self, key: Hashable, make: Callable[[], Image.Image], flight: Future[Image.Image]) -> Image.Image:
         try:
             image = make()

@@ -42,12 +42,15 @@ log = logging.getLogger(__name__)
 # does, loses up to 0.045 SSIM (`bench/tune.py headroom`).
 LANCZOS_HEADROOM = 1.25
 DCT_SCALES = (8, 4, 2)
-# A rendition resized from a master decoded at a finer JPEG scale than its own (the widest of a
-# burst's: masters.py) is not the same bytes as the one made alone. The picture the encoder gets
-# differs from it by at most this much on average (0–255, per channel), and in every format the
-# rendition is as close or closer to a resize of the full-size decode. Measured at 320–960 px:
-# 0.26–1.32 on 8 Debian wallpapers, 1.75 on a grainy synthetic photo (tests/test_masters.py).
-MASTER_TOLERANCE = 2.0
+# A rendition of a burst whose own JPEG scale is coarser than the widest's (masters.py) is resized
+# from that finer decode reduced to its own scale (a 2×2 to 8×8 average), not from a decode of its
+# own: not the same bytes as the one made alone. The picture the encoder gets differs from it by
+# at most this much on average (0–255, per channel), and is as close to a resize of the full-size
+# decode (within 0.1 of a level, closer on some pictures, less close on others). Measured at
+# 320–960 px: 0.01–0.31 on 14 of bench/publish.py's photographs, 0.30 on a grainy synthetic photo
+# (tests/test_masters.py); resized from the finer decode itself it was 0.26–1.75, for three times
+# the Lanczos' work.
+MASTER_TOLERANCE = 0.5
 TRANSPOSING = frozenset({5, 6, 7, 8})  # EXIF orientations that swap width and height
 
 
@@ -77,8 +80,8 @@ def render(
     With `masters` (masters.py), the decoded original and the finished frame are shared with the
     other renditions of the same bytes made meanwhile: the decode is made at the finest scale that
     this rendition and those of `burst()` (the renditions of this original waiting for a render)
-    need, and a rendition may be resized from a master decoded finer than its own scale (within
-    MASTER_TOLERANCE of the rendition made alone; never coarser).
+    need, and a rendition may be resized from a master decoded finer than its own scale and
+    reduced to it (within MASTER_TOLERANCE of the rendition made alone; never coarser).
 
     What Pillow raises while decoding is a 422 (decoders.decoding); what our steps raise is not.
     """
@@ -117,8 +120,19 @@ def finished(
     frame: Image.Image, plan: geometry.Plan, spec: RenditionSpec, fmt: str, mark: overlay.Overlay | None
 ) -> Image.Image:
     """Every step from the resize to the encoder's input, in the contract's order."""
-    frame = resize(frame, plan, effects.downscale_filter(spec))
-    frame = colour.to_srgb(frame)
+    return dressed(shaped(frame, plan, spec), plan, spec, fmt, mark)
+
+
+def shaped(frame: Image.Image, plan: geometry.Plan, spec: RenditionSpec) -> Image.Image:
+    """The resize (with r_ and fl_) and the colour conversion: what every format shares."""
+    return colour.to_srgb(resize(frame, plan, effects.downscale_filter(spec)))
+
+
+def dressed(
+    frame: Image.Image, plan: geometry.Plan, spec: RenditionSpec, fmt: str, mark: overlay.Overlay | None
+) -> Image.Image:
+    """The steps after the resize: padding and flattening (which differ by the format's alpha),
+    the effects and the watermark."""
     frame = pad(frame, plan, background(spec, fmt))
     frame = flatten(frame, fmt, background(spec, "jpg"))
     frame = effects.apply(frame, spec)
@@ -168,14 +182,25 @@ def render_shared(
         master = shared_master(source, spec, plan, burst)
     plan = smartcrop.refine(master, plan, spec)
     overlay.check(spec.watermark, mark)
-    # What only the encoder sees differs by format, quality and byte budget alone: one frame for
-    # them all, as long as the format's alpha treatment (pad, flatten) is the same.
+    # What only the encoder sees differs by format, quality and byte budget alone: one resized
+    # frame for them all; and when there is something to pad, flatten, filter or mark, one
+    # finished frame for each alpha treatment (pad and flatten differ by the format's alpha).
     same = replace(spec, format=None, quality=None, max_bytes=None, preset=None, version=None)
-    key = ("frame", source.digest, master.size, same, fmt in ALPHA_FORMATS)
-    frame = source.masters.get([key], lambda: finished(master, plan, spec, fmt, mark), key)
+    key = ("frame", source.digest, master.size, same)
+    frame = source.masters.get([key], lambda: shaped(master, plan, spec), key)
+    if not bare(frame, plan, spec, fmt, mark):
+        resized, finished_key = frame, (*key, fmt in ALPHA_FORMATS)
+        frame = source.masters.get([finished_key], lambda: dressed(resized, plan, spec, fmt, mark), finished_key)
     # A copy for the encoder: Pillow's save sets attributes on the image it saves (encoderinfo),
     # and the frame may be being encoded into another format by another render thread right now.
     return encoded(frame.copy(), spec, fmt)
+
+
+def bare(frame: Image.Image, plan: geometry.Plan, spec: RenditionSpec, fmt: str, mark: overlay.Overlay | None) -> bool:
+    """Whether `dressed` would leave this resized frame as it is: nothing to pad, no alpha to
+    flatten, no effect, no mark."""
+    untouched = mark is None and spec.blur is None and spec.sharpen is None and spec.pixelate is None
+    return untouched and frame.size == plan.canvas and (fmt in ALPHA_FORMATS or not has_alpha(frame))
 
 
 def shared_master(
@@ -192,8 +217,35 @@ def shared_master(
     others = [other for other in burst() if other.trim is None]
     scales = (scale_of(source.image, geometry.plan(source.size, other), headroom_of(other)) for other in others)
     finest = min([own, *scales])
-    acceptable = [(source.digest, scale) for scale in (*DCT_SCALES, 1) if scale <= own]
-    return source.masters.get(acceptable, lambda: master_at(source.image, finest), (source.digest, finest))
+    # A master kept at a finer scale is reduced to this one (an exact box average, as a JPEG's DCT
+    # scaling nearly is): the resize then works from as many pixels as it would alone, a third of
+    # the Lanczos' work of resizing from the finer one. Kept under its own key: g_auto (above)
+    # takes only decodes.
+    finer = [
+        key
+        for scale in (*DCT_SCALES, 1)
+        if scale < own
+        for key in ((source.digest, scale), (source.digest, scale, "shared"))
+    ]
+    shared = (source.digest, own, "shared")
+
+    def made() -> Image.Image:
+        if finest < own:
+            master = source.masters.get(finer, lambda: master_at(source.image, finest), (source.digest, finest))
+        else:
+            master = source.masters.kept(finer)
+            if master is None:
+                return master_at(source.image, own)
+        scale = decoded_scale(source.size, master.size)
+        return master.reduce(own // scale) if scale else master
+
+    return source.masters.get([(source.digest, own), shared], made, shared)
+
+
+def decoded_scale(size: tuple[int, int], decoded: tuple[int, int]) -> int:
+    """The JPEG scale (1, 2, 4 or 8) at which an upright original of `size` decodes to `decoded`
+    (0 if none does)."""
+    return next((scale for scale in (1, 2, 4, 8) if -(-size[0] // scale) == decoded[0]), 0)
 
 
 def master_at(image: Image.Image, scale: int) -> Image.Image:
