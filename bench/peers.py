@@ -205,22 +205,31 @@ def ipx(folder: Path, processes: int = 1) -> Iterator[Running]:
 
 
 @contextlib.contextmanager
-def resizer(folder: Path, processes: int = 1, s3: dict[str, str] | None = None) -> Iterator[Running]:
+def resizer(
+    folder: Path,
+    processes: int = 1,
+    s3: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
+    name: str | None = None,
+) -> Iterator[Running]:
     """This project under uvicorn, with its default settings but for storage: the filesystem
-    reading originals from `folder`, or S3 with the settings `s3` (the caller uploads the originals).
+    reading originals from `folder`, or S3 with the settings `s3` (the caller uploads the originals);
+    `settings` overrides others (the system is then called `name`).
 
     Renditions go to a fresh temporary folder (or bucket prefix), so every first request renders."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="resizer-") as tmp:
         (Path(tmp) / "originals").symlink_to(folder.resolve(), target_is_directory=True)
         env = {"RESIZER_DATA_DIR": tmp, "RESIZER_DEMO": "false", "DJANGO_ALLOWED_HOSTS": "127.0.0.1", **(s3 or {})}
+        env.update(settings or {})
         env["RESIZER_RUN_DIR"] = tmp
         uvicorn = Path(sys.executable).parent / "uvicorn"
         command = [uvicorn, "settings.asgi:application", "--host", "127.0.0.1", "--port", port]
         command += ["--workers", processes, "--no-access-log", "--log-level", "warning"]
         log = Path(tmp) / "uvicorn.log"
         with _process(command, env, f"http://127.0.0.1:{port}/healthz", log, cwd=ROOT) as process:
-            yield Running("resizer-s3" if s3 else "resizer", f"http://127.0.0.1:{port}", resizer_url, (process.pid,))
+            name = name or ("resizer-s3" if s3 else "resizer")
+            yield Running(name, f"http://127.0.0.1:{port}", resizer_url, (process.pid,))
 
 
 PEERS = {"thumbor": thumbor, "ipx": ipx, "resizer": resizer}
