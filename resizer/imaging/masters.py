@@ -72,15 +72,11 @@ class Masters:
         if not self.enabled:
             return make()
         with self._lock:
-            self._expire()
-            for key in keys:
-                entry = self._entries.get(key)
-                if entry is not None:
-                    self._entries.move_to_end(key)
-                    return entry.image
-            flight = next((self._flights[key] for key in keys if key in self._flights), None)
-            if flight is None:
+            image, flight = self._lookup(keys)
+            if image is None and flight is None:
                 mine = self._flights[made] = Future()
+        if image is not None:
+            return image
         if flight is not None:
             return flight.result()
         return self._make(made, make, mine)
@@ -90,14 +86,18 @@ class Masters:
         if not self.enabled:
             return None
         with self._lock:
-            self._expire()
-            for key in keys:
-                entry = self._entries.get(key)
-                if entry is not None:
-                    self._entries.move_to_end(key)
-                    return entry.image
-            flight = next((self._flights[key] for key in keys if key in self._flights), None)
-        return None if flight is None else flight.result()
+            image, flight = self._lookup(keys)
+        return flight.result() if flight is not None else image
+
+    def _lookup(self, keys: Sequence[Hashable]) -> tuple[Image.Image | None, Future[Image.Image] | None]:
+        """Under the lock: the first of `keys` kept, or else the flight making one of them."""
+        self._expire()
+        for key in keys:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                return entry.image, None
+        return None, next((self._flights[key] for key in keys if key in self._flights), None)
 
     def _make(self, key: Hashable, make: Callable[[], Image.Image], flight: Future[Image.Image]) -> Image.Image:
         try:
