@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from django.core.files.storage import FileSystemStorage
 from PIL import Image
+from prometheus_client import REGISTRY
 
 from resizer.conf import config
 from resizer.core.policy import Limits
@@ -326,15 +327,31 @@ def test_a_burst_of_renditions_through_the_service_decodes_once(tmp_path: Path, 
     service = service_over(tmp_path, {"photo.jpg": data})
     assert service.masters.max_bytes == 64 * MIB  # RESIZER_MASTERS_CACHE_BYTES' default
     paths = [f"w_{width}/f_{fmt}/photo.jpg" for fmt in (*FORMATS, "png") for width in WIDTHS]  # narrowest first
+    before = masters_counted()
     decoded = record_decodes(monkeypatch)
     replies = asyncio.run(get_all(service, paths))
     monkeypatch.undo()
     assert [reply.status for reply in replies] == [200] * len(paths)
     assert decoded == [("JPEG", (2000, 1500))]
+    counted = {key: value - before[key] for key, value in masters_counted().items()}
+    # resizer_masters_total: the 1/2 decode and the three reduced (1/4, 1/8) or own-scale masters
+    # are made once each, and so is each width's frame; every other rendition finds them.
+    assert counted[("frame", "made")] == len(WIDTHS)
+    assert counted[("frame", "kept")] + counted[("frame", "joined")] == len(paths) - len(WIDTHS)
+    assert counted[("master", "made")] == 3  # 1/2 decoded (w_960, w_1280), 1/4 and 1/8 reduced
+    assert counted[("master", "kept")] + counted[("master", "joined")] >= len(paths) - 3
     assert 0 < service.masters.size <= service.masters.max_bytes
     for path, reply in zip(paths, replies, strict=True):
         width, fmt = int(path.split("/")[0][2:]), path.split("/")[1][2:]
         assert_as_made_alone(data, RenditionSpec("photo.jpg", width=width), fmt, reply.body)
+
+
+def masters_counted() -> dict[tuple[str, str], float]:
+    return {
+        (kind, result): REGISTRY.get_sample_value("resizer_masters_total", {"kind": kind, "result": result}) or 0.0
+        for kind in ("master", "frame")
+        for result in ("kept", "joined", "made")
+    }
 
 
 def test_a_replaced_original_is_rendered_from_its_new_bytes_through_the_service(tmp_path: Path) -> None:

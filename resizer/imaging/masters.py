@@ -50,10 +50,19 @@ class _Entry:
 class Masters:
     """A byte-bounded, expiring LRU of Pillow images with single flight; `max_bytes` 0 turns it off."""
 
-    def __init__(self, max_bytes: int, ttl: float = SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        max_bytes: int,
+        ttl: float = SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        observe: Callable[[Hashable, str], None] | None = None,
+    ) -> None:
         self.max_bytes = max_bytes
         self.ttl = ttl
         self.clock = clock
+        # Told of every lookup that found something ("kept", "joined") and every make ("made"),
+        # with the key: the service counts them (resizer_masters_total).
+        self.observe = observe or (lambda key, result: None)
         self.size = 0
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._flights: dict[Hashable, Future[Image.Image]] = {}
@@ -76,9 +85,12 @@ class Masters:
             if image is None and flight is None:
                 mine = self._flights[made] = Future()
         if image is not None:
+            self.observe(made, "kept")
             return image
         if flight is not None:
+            self.observe(made, "joined")
             return flight.result()
+        self.observe(made, "made")
         return self._make(made, make, mine)
 
     def kept(self, keys: Sequence[Hashable]) -> Image.Image | None:
@@ -87,6 +99,8 @@ class Masters:
             return None
         with self._lock:
             image, flight = self._lookup(keys)
+        if image is not None or flight is not None:
+            self.observe(keys[0], "kept" if image is not None else "joined")
         return flight.result() if flight is not None else image
 
     def _lookup(self, keys: Sequence[Hashable]) -> tuple[Image.Image | None, Future[Image.Image] | None]:

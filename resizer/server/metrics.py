@@ -44,8 +44,20 @@ renders_admitted = Gauge(
     "resizer_renders_admitted", "Renders admitted: running or waiting.", multiprocess_mode="livesum"
 )
 flight_joins = Counter("resizer_single_flight_joins_total", "Requests that joined identical work in progress.")
+masters = Counter(
+    "resizer_masters_total",
+    "Decoded originals (master) and resized frames (frame) asked of the masters cache: kept, joined or made.",
+    ["kind", "result"],
+)
 bytes_in = Counter("resizer_bytes_in_total", "Bytes read from storage.", ["store"])
 bytes_out = Counter("resizer_bytes_out_total", "Response body bytes sent for media requests.")
+
+
+def master_lookup(key: object, result: str) -> None:
+    """Masters' observer: frames are keyed ("frame", …), masters by the original's digest."""
+    kind = "frame" if isinstance(key, tuple) and key[:1] == ("frame",) else "master"
+    masters.labels(kind, result).inc()
+
 
 _LIVE_GAUGE_FILE = re.compile(r"gauge_live\w+?_(\d+)\.db")
 

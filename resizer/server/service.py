@@ -23,7 +23,7 @@ from resizer.imaging import encoders, pipeline
 from resizer.imaging.masters import Masters
 from resizer.imaging.overlay import Overlay
 from resizer.imaging.pipeline import Rendered
-from resizer.server import headers, watermarks
+from resizer.server import headers, metrics, watermarks
 from resizer.server.config import Config
 from resizer.server.headers import Reply
 from resizer.server.hot import HotCache
@@ -54,7 +54,7 @@ class Service:
         self.hot = HotCache(config.hot_cache_bytes, config.hot_cache_seconds)
         # Decode once, render many: masters and frames shared by renditions of the same bytes, and
         # the misses of each original waiting for a render, whose finest scale the decode takes.
-        self.masters = Masters(config.masters_cache_bytes)
+        self.masters = Masters(config.masters_cache_bytes, observe=metrics.master_lookup)
         encoders.use_jpeg_encoder(config.jpeg_encoder)  # one per process, as the settings are
         self.pending: dict[str, list[RenditionSpec]] = {}
         # RESIZER_WATERMARKS' images, read once for the process (None: not read yet).
