@@ -4,10 +4,11 @@ A page's `<picture>` and `srcset`, `f_auto`, `resizer_warm` and `warm_on_save` a
 renditions of one original within seconds. Two things are the same for many of them:
 
 - the *master*: the original decoded (shrunk on load at a JPEG DCT scale), upright and in a
-  normalised mode; renditions of every width and format are resized from it;
-- the *frame*: the resized, coloured, padded and finished picture that only the encoder sees, the
-  same for renditions that differ only by format, quality or byte budget (f_auto's AVIF, WebP and
-  JPEG of one width), as long as the format's alpha treatment is the same (pad and flatten).
+  normalised mode, or a finer one reduced to a coarser scale; renditions of every width and
+  format are resized from the one at their own scale;
+- the *frame*: the resized picture in sRGB, the same for renditions that differ only by format,
+  quality or byte budget (f_auto's AVIF, WebP and JPEG of one width); and, where something is
+  left to pad, flatten, filter or mark, the finished picture, one per alpha treatment.
 
 Both are kept here by what they are made of, never by name: a master by the SHA-256 of the
 original's bytes and its scale, so that a new version of an original can never be rendered from
