@@ -87,6 +87,7 @@ def config() -> Config:
         hot_cache_seconds=v["RESIZER_HOT_CACHE_SECONDS"],
         masters_cache_bytes=v["RESIZER_MASTERS_CACHE_BYTES"],
         jpeg_encoder=v["RESIZER_JPEG_ENCODER"],
+        avif_speed=v["RESIZER_AVIF_SPEED"],
         originals_cache=_originals_cache(v),
         cloudfront_distribution=v["RESIZER_CLOUDFRONT_DISTRIBUTION_ID"],
         watermarks=v["RESIZER_WATERMARKS"],

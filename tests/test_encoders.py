@@ -181,3 +181,50 @@ def test_avif_encodes_a_400px_photo_quickly() -> None:
     # ≈35 ms on one core at speed 7; speed 0–4 would take seconds. Generous for a busy CI machine.
     assert time.perf_counter() - started < 0.5
     assert decode(body).size == (400, 300)
+
+
+def test_avif_speed_is_the_setting_through_the_service(start_server, data_dir: Path, monkeypatch) -> None:
+    """RESIZER_AVIF_SPEED reaches aom: each service's AVIF is the in-process encode at its speed."""
+    from resizer.core.policy import Limits
+    from resizer.core.spec import RenditionSpec
+    from resizer.imaging import pipeline
+
+    original = io.BytesIO()
+    photo((960, 720)).save(original, "JPEG", quality=92)
+    (data_dir / "originals" / "p.jpg").write_bytes(original.getvalue())
+    path = "/media/w_320/f_avif/p.jpg"
+    bodies = {}
+    for speed in ("7", "9"):
+        env = {"RESIZER_DATA_DIR": str(data_dir / speed)} | ({} if speed == "7" else {"RESIZER_AVIF_SPEED": speed})
+        (data_dir / speed / "originals").mkdir(parents=True)
+        (data_dir / speed / "originals" / "p.jpg").write_bytes(original.getvalue())
+        answer = start_server(env).get(path)
+        assert answer.status == 200 and answer.header("Content-Type") == "image/avif"
+        bodies[speed] = answer.body
+
+    spec = RenditionSpec("p.jpg", 320, format="avif")
+    for speed, body in bodies.items():
+        monkeypatch.setattr(encoders, "AVIF_SPEED", int(speed))
+        assert body == pipeline.render(original.getvalue(), spec, "avif", Limits()).body, speed
+    assert bodies["7"] != bodies["9"]
+    exact = decode(
+        pipeline.render(original.getvalue(), RenditionSpec("p.jpg", 320, format="png"), "png", Limits()).body
+    )
+    errors = {}
+    for speed, body in bodies.items():
+        image = decode(body)
+        assert image.size == (320, 240) and image.mode == "RGB"
+        errors[speed] = max(ImageStat.Stat(ImageChops.difference(image, exact.convert("RGB"))).mean)
+    # The same picture either way (this one is noise at heart, hard on any encoder): speed is
+    # paid in bytes, not in a different picture.
+    assert errors["7"] < 6 and abs(errors["9"] - errors["7"]) < 0.5
+
+
+def test_use_avif_speed_keeps_animations_at_least_at_speed_8(monkeypatch) -> None:
+    monkeypatch.setattr(encoders, "AVIF_SPEED", encoders.AVIF_SPEED)
+    monkeypatch.setattr(encoders, "ANIMATED_AVIF_SPEED", encoders.ANIMATED_AVIF_SPEED)
+    assert (encoders.AVIF_SPEED, encoders.ANIMATED_AVIF_SPEED) == (7, 8)  # the defaults
+    encoders.use_avif_speed(6)
+    assert (encoders.AVIF_SPEED, encoders.ANIMATED_AVIF_SPEED) == (6, 8)
+    encoders.use_avif_speed(9)
+    assert (encoders.AVIF_SPEED, encoders.ANIMATED_AVIF_SPEED) == (9, 9)

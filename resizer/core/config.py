@@ -72,12 +72,16 @@ def _echo(raw: Any) -> str:
 # -- parsers -------------------------------------------------------------------------------------
 
 
-def integer(minimum: int = 0) -> Parser:
+def integer(minimum: int = 0, maximum: int | None = None) -> Parser:
     def parse(raw: Any) -> int:
         if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
             raw = int(raw.strip())
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < minimum:
-            raise _Invalid(f"must be an integer ≥ {minimum}")
+            raise _Invalid(
+                f"must be an integer ≥ {minimum}" if maximum is None else f"must be an integer {minimum}–{maximum}"
+            )
+        if maximum is not None and raw > maximum:
+            raise _Invalid(f"must be an integer {minimum}–{maximum}")
         return raw
 
     return parse
@@ -245,6 +249,12 @@ SETTINGS: tuple[Setting, ...] = (
         jpeg_encoder,
         "libjpeg",
         "what writes colour JPEG below q90: libjpeg (progressive) or jpegli (the jpegli extra: faster, baseline)",
+    ),
+    Setting(
+        "RESIZER_AVIF_SPEED",
+        integer(0, 10),
+        7,
+        "aom's speed for AVIF, 0 (slowest, smallest) to 10: 8 takes ≈0.6× the CPU for ≈13 % more bytes",
     ),
     Setting("RESIZER_ORIGINALS_CACHE_BYTES", integer(0), 256 * 1024 * 1024, "originals shared by a server's workers"),
     Setting(

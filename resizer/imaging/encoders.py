@@ -38,14 +38,15 @@ FULL_CHROMA_FROM = 90
 # Method 6 saves 4.3 % at equal SSIMULACRA2 (held-out) for about twice the encode time
 # (docs/quality.md, table A): reported, not taken.
 WEBP_METHOD = 4
-# Speed 7 (docs/quality.md, table A, held-out set, at equal SSIMULACRA2): speed 6 spends 7 % fewer
-# bytes for about twice the encode time, speed 8 13 % more for ≈0.7× the time. aom's SSIM tuning
-# (libheif's default, so sharp's). Always 4:4:4: 4:2:0 spends 25 % more at equal SSIMULACRA2
-# (held-out), and coloured edges and text stay clean.
+# Speed 7 by default (RESIZER_AVIF_SPEED; docs/quality.md, table A, held-out set, at equal
+# SSIMULACRA2): speed 6 spends 7 % fewer bytes for about twice the encode time, speed 8 13 % more
+# for ≈0.6× the time. aom's SSIM tuning (libheif's default, so sharp's). Always 4:4:4: 4:2:0
+# spends 25 % more at equal SSIMULACRA2 (held-out), and coloured edges and text stay clean.
 AVIF_SPEED = 7
-# An animation encodes every frame: one notch faster (≈40 % less time, a few % more bytes) keeps
-# a capped animation (RESIZER_MAX_FRAMES) near a second rather than two.
-ANIMATED_AVIF_SPEED = 8
+# An animation encodes every frame: never slower than speed 8 (≈40 % less time than 7, a few %
+# more bytes) keeps a capped animation (RESIZER_MAX_FRAMES) near a second rather than two.
+ANIMATED_AVIF_SPEED_FLOOR = 8
+ANIMATED_AVIF_SPEED = max(AVIF_SPEED, ANIMATED_AVIF_SPEED_FLOOR)
 AVIF_OPTIONS = {"subsampling": "4:4:4", "advanced": {"tune": "ssim"}}
 # zlib level 9 (Pillow's optimize) saves 2–3 % over 6 for 3–4× the time (docs/quality.md).
 PNG_COMPRESS_LEVEL = 6
@@ -76,6 +77,13 @@ def use_jpeg_encoder(name: str) -> None:
     if name == "jpegli" and pyjpegli is None:
         raise RuntimeError("RESIZER_JPEG_ENCODER is jpegli, but pyjpegli is not installed")
     JPEG_ENCODER = name
+
+
+def use_avif_speed(speed: int) -> None:
+    """RESIZER_AVIF_SPEED, for the whole process (0–10, checked by the setting's parser)."""
+    global AVIF_SPEED, ANIMATED_AVIF_SPEED
+    AVIF_SPEED = speed
+    ANIMATED_AVIF_SPEED = max(speed, ANIMATED_AVIF_SPEED_FLOOR)
 
 
 def jpeg(image: Image.Image, out: io.BytesIO, quality: int) -> None:

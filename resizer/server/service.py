@@ -56,6 +56,7 @@ class Service:
         # the misses of each original waiting for a render, whose finest scale the decode takes.
         self.masters = Masters(config.masters_cache_bytes, observe=metrics.master_lookup)
         encoders.use_jpeg_encoder(config.jpeg_encoder)  # one per process, as the settings are
+        encoders.use_avif_speed(config.avif_speed)
         self.pending: dict[str, list[RenditionSpec]] = {}
         # RESIZER_WATERMARKS' images, read once for the process (None: not read yet).
         self.overlays: watermarks.Overlays | None = None if config.watermarks else {}
