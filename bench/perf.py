@@ -58,11 +58,11 @@ import peers  # noqa: E402
 import publish  # noqa: E402
 import quality  # noqa: E402
 import sets  # noqa: E402
-from perf_report import GROUPS, Report, Sample  # noqa: E402
+from perf_report import AVIF_MATCHED, GROUPS, PEERS, Report, Sample  # noqa: E402
 
 from resizer.core.policy import Limits  # noqa: E402
 from resizer.core.spec import RenditionSpec  # noqa: E402
-from resizer.imaging import pipeline  # noqa: E402
+from resizer.imaging import encoders, pipeline  # noqa: E402
 from tests.support.prom import scrape  # noqa: E402
 from tests.support.seaweed import SeaweedFS  # noqa: E402
 from tests.support.server import Server  # noqa: E402
@@ -101,7 +101,15 @@ AVIF_PATHS = {
     "thumbor": "/unsafe/{w}x0/filters:format(avif)/{f}",
     "ipx": "/w_{w},f_avif/{f}",
 }
-AVIF_PATHS["resizer-s3"] = AVIF_PATHS["resizer-each"] = AVIF_PATHS["resizer"]
+AVIF_PATHS["resizer-s3"] = AVIF_PATHS["resizer-each"] = AVIF_PATHS["resizer-fast"] = AVIF_PATHS["resizer"]
+# The AVIF target is at equal quality. Each system's default is not: thumbor's AVIF is q80, ours
+# q55. So resizer-each (speed 7, the default) and resizer-fast (RESIZER_AVIF_SPEED=8), both with
+# the masters cache off, are also asked at the lowest q_ of MATCH_QUALITIES whose median SSIM
+# reaches the best of the peers' on that image, found before the load (`name@ssim` → its server).
+MATCHED = {name: name.removesuffix("@ssim") for name in AVIF_MATCHED}
+AVIF_PATHS.update(dict.fromkeys(MATCHED, "/media/w_{w}/q_{q}/f_avif/v_{t}/{f}"))
+MATCH_QUALITIES = range(50, 96, 5)
+AVIF_COLD = (*COLD, "resizer-fast", *MATCHED)
 PAGE = ("resizer", "thumbor", "ipx")
 
 
@@ -195,6 +203,7 @@ class Bench:
     seconds: float
     warmup: float
     samples: list[Sample] = field(default_factory=list)
+    qualities: dict[tuple[str, str], int] = field(default_factory=dict)  # (name@ssim, image) → q_
 
     def measure(self, image: str, scenario: str, connections: int, names: tuple[str, ...]) -> None:
         for run in range(self.runs):
@@ -208,16 +217,18 @@ class Bench:
                 )
 
     def _one(self, image: str, scenario: str, connections: int, name: str, run: int) -> Sample:
-        system = self.systems[name]
-        cold_path, warm_path = (template.replace("{f}", image) for template in PATHS[name])
+        system = self.systems[MATCHED.get(name, name)]
         if scenario == "avif":
-            cold_path = AVIF_PATHS[name].replace("{f}", image)
+            cold_path, warm_path = avif_path(name, image, self.qualities.get((name, image))), ""
+        else:
+            cold_path, warm_path = (template.replace("{f}", image) for template in PATHS[name])
         cold = scenario in ("cold", "avif")
         path = cold_path if cold else warm_path
         validator = ""
         if not cold:
             validator = prime(system.base, warm_path) if scenario == "revalidate" else ""
-        token = f"{scenario}{connections}r{run}"
+        # A matched name shares its twin's server: its own token keeps it off the twin's renditions.
+        token = f"{scenario}{connections}r{run}" + ("q" if name in MATCHED else "")
         wrk(system.base, path, self.warmup, connections, cold, f"{token}w", validator)
         self.memory.reset()
         figures = wrk(system.base, path, self.seconds, connections, cold, token, validator)
@@ -232,7 +243,7 @@ class Bench:
             figures["p50_us"] / 1000,
             figures["p99_us"] / 1000,
             errors,
-            self.memory.per_process(name),
+            self.memory.per_process(MATCHED.get(name, name)),
         )
 
 
@@ -293,19 +304,36 @@ def originals_read(system: peers.Running) -> float:
 # -- AVIF outputs -------------------------------------------------------------------------------
 
 
-def avif_outputs(system: peers.Running, name: str, folder: Path, image: str) -> dict:
+def avif_path(name: str, image: str, q: int | None = None) -> str:
+    if q == encoders.DEFAULT_QUALITY["avif"]:  # q_ at the default is not written: no q_ at all
+        name = MATCHED[name]
+    return AVIF_PATHS[name].replace("{f}", image).replace("{q}", str(q))
+
+
+def avif_outputs(system: peers.Running, path: str, folder: Path, image: str, token: str = "bytes") -> dict:
     """Median bytes and SSIM (bench/quality.py's, against a Lanczos downscale of the full decode)
     of the AVIF cold scenario's outputs, every 20 px over its widths."""
     sizes, scores = [], []
     for width in COLD_WIDTHS[::20]:
-        path = AVIF_PATHS[name].replace("{f}", image).replace("{w}", str(width)).replace("{t}", "bytes")
-        with urllib.request.urlopen(system.base + path, timeout=120) as response:
+        with urllib.request.urlopen(
+            system.base + path.replace("{w}", str(width)).replace("{t}", token), timeout=120
+        ) as response:
             body = response.read()
         sizes.append(len(body))
         scores.append(quality.ssim(reference(folder / image, width), Image.open(io.BytesIO(body))))
     return {"bytes": statistics.median(sizes), "ssim": statistics.median(scores)}
 
 
+def match_quality(system: peers.Running, name: str, folder: Path, image: str, target: float) -> int:
+    """The lowest q_ of MATCH_QUALITIES at which `name`'s median SSIM reaches `target` (else the
+    highest): the quality at which its AVIF is compared with the peers'."""
+    for q in MATCH_QUALITIES:
+        if avif_outputs(system, avif_path(name, image, q), folder, image, f"match{q}")["ssim"] >= target:
+            return q
+    return MATCH_QUALITIES[-1]
+
+
+@functools.lru_cache(maxsize=64)
 def reference(path: Path, width: int) -> Image.Image:
     """Pillow's Lanczos downscale of the full-size decode, as bench/quality.py's references."""
     original = Image.open(path)
@@ -377,7 +405,7 @@ def pipeline_alone(folder: Path, images: dict[str, str]) -> dict[str, float]:
 
 
 @contextlib.contextmanager
-def systems(folder: Path) -> Iterator[dict[str, peers.Running]]:
+def systems(folder: Path, avif: bool) -> Iterator[dict[str, peers.Running]]:
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="perf-seaweed-")))
         seaweed = SeaweedFS(tmp, peers.free_port())
@@ -395,6 +423,11 @@ def systems(folder: Path) -> Iterator[dict[str, peers.Running]]:
             "thumbor-rs": stack.enter_context(peers.thumbor(folder, processes=2, result_storage=True)),
             "ipx": stack.enter_context(peers.ipx(folder, processes=2)),
         }
+        if avif:
+            fast = {"RESIZER_MASTERS_CACHE_BYTES": "0", "RESIZER_AVIF_SPEED": "8"}
+            running["resizer-fast"] = stack.enter_context(
+                peers.resizer(folder, processes=2, settings=fast, name="resizer-fast")
+            )
         yield running
 
 
@@ -465,10 +498,16 @@ def cold_and_warm(groups: list[str], runs: int, seconds: float, warmup: float, b
     out: dict = {}
     if "base" in groups:
         before = pipeline_alone(folder, images)
-    with systems(folder) as running:
+    with systems(folder, "avif" in groups) as running:
         names = {name: system.groups for name, system in running.items()}
         with Memory(names) as memory:
             bench = Bench(running, memory, runs, seconds, warmup)
+            if "avif" in groups:
+                for image in images:
+                    best = max(avif_outputs(running[p], avif_path(p, image), folder, image)["ssim"] for p in PEERS)
+                    for name, server in MATCHED.items():
+                        bench.qualities[(name, image)] = match_quality(running[server], name, folder, image, best)
+                print("AVIF at the peers' SSIM:", {f"{n} {i}": q for (n, i), q in bench.qualities.items()})
             for image in images:
                 if "base" in groups:
                     bench.measure(image, "cold", 8, COLD)
@@ -476,7 +515,7 @@ def cold_and_warm(groups: list[str], runs: int, seconds: float, warmup: float, b
                     bench.measure(image, "warm", 8, WARM)
                     bench.measure(image, "revalidate", 8, WARM)
                 if "avif" in groups:
-                    bench.measure(image, "avif", 8, COLD)
+                    bench.measure(image, "avif", 8, AVIF_COLD)
             if "base" in groups:
                 out["revalidation"] = {
                     name: revalidates(running[name].base, PATHS[name][1].replace("{f}", "wall.jpg")) for name in WARM
@@ -484,7 +523,13 @@ def cold_and_warm(groups: list[str], runs: int, seconds: float, warmup: float, b
                 out["bursts"] = {name: burst(running[name], name, bursts) for name in BURSTING}
             if "avif" in groups:
                 out["avif_outputs"] = {
-                    image: {name: avif_outputs(running[name], name, folder, image) for name in COLD} for image in images
+                    image: {
+                        name: avif_outputs(running[MATCHED.get(name, name)], avif_path(name, image, q), folder, image)
+                        | ({"q": q} if q else {})
+                        for name in AVIF_COLD
+                        for q in [bench.qualities.get((name, image))]
+                    }
+                    for image in images
                 }
     out.update(samples=[dataclasses.asdict(sample) for sample in bench.samples], images=images, runs=runs)
     out["seconds"] = seconds
