@@ -110,7 +110,8 @@ MATCHED = {name: name.removesuffix("@ssim") for name in AVIF_MATCHED}
 AVIF_PATHS.update(dict.fromkeys(MATCHED, "/media/w_{w}/q_{q}/f_avif/v_{t}/{f}"))
 MATCH_QUALITIES = range(50, 96, 5)
 AVIF_COLD = (*COLD, "resizer-fast", *MATCHED)
-PAGE = ("resizer", "thumbor", "ipx")
+# resizer-avif8: the same service with RESIZER_AVIF_SPEED=8, the trade docs/performance.md weighs.
+PAGE = ("resizer", "resizer-avif8", "thumbor", "ipx")
 
 
 # -- originals -----------------------------------------------------------------------------------
@@ -351,7 +352,12 @@ def page_publish(runs: int, count: int) -> dict:
     made = publish.originals(folder, count)
     names = [name for name in made if name != "warmup.jpg"]
     order = publish.schedule(names)
-    starts = {"resizer": peers.resizer, "thumbor": peers.thumbor, "ipx": peers.ipx}
+    starts = {
+        "resizer": peers.resizer,
+        "resizer-avif8": functools.partial(peers.resizer, settings={"RESIZER_AVIF_SPEED": "8"}, name="resizer-avif8"),
+        "thumbor": peers.thumbor,
+        "ipx": peers.ipx,
+    }
     results = []
     for run in range(runs):
         for name in PAGE[run % len(PAGE) :] + PAGE[: run % len(PAGE)]:
