@@ -57,8 +57,9 @@ REFUSED = [
     ({"AWS_S3_ENDPOINT_URL": "127.0.0.1:8333"}, "AWS_S3_ENDPOINT_URL", "'127.0.0.1:8333'"),
     ({"RESIZER_BASE_URL": "cdn.example.com"}, "RESIZER_BASE_URL", "absolute"),
     ({"DJANGO_LOG_LEVEL": "LOUD"}, "DJANGO_LOG_LEVEL", "'LOUD'"),
-    ({"RESIZER_AVIF_SPEED": "11"}, "RESIZER_AVIF_SPEED", "must be an integer 0–10, not '11'"),
-    ({"RESIZER_AVIF_SPEED": "fast"}, "RESIZER_AVIF_SPEED", "must be an integer 0–10, not 'fast'"),
+    ({"RESIZER_AVIF_SPEED": "11"}, "RESIZER_AVIF_SPEED", "must be an integer 6–10, not '11'"),
+    ({"RESIZER_AVIF_SPEED": "5"}, "RESIZER_AVIF_SPEED", "must be an integer 6–10, not '5'"),
+    ({"RESIZER_AVIF_SPEED": "fast"}, "RESIZER_AVIF_SPEED", "must be an integer 6–10, not 'fast'"),
 ]
 
 

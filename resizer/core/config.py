@@ -252,9 +252,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "RESIZER_AVIF_SPEED",
-        integer(0, 10),
+        integer(6, 10),
         7,
-        "aom's speed for AVIF, 0 (slowest, smallest) to 10: 8 takes ≈0.6× the CPU for ≈13 % more bytes",
+        "aom's speed for AVIF, 6 (slowest, smallest) to 10: 8 takes ≈0.6× the CPU for ≈13 % more bytes",
     ),
     Setting("RESIZER_ORIGINALS_CACHE_BYTES", integer(0), 256 * 1024 * 1024, "originals shared by a server's workers"),
     Setting(

@@ -80,7 +80,8 @@ def use_jpeg_encoder(name: str) -> None:
 
 
 def use_avif_speed(speed: int) -> None:
-    """RESIZER_AVIF_SPEED, for the whole process (0–10, checked by the setting's parser)."""
+    """RESIZER_AVIF_SPEED, for the whole process (6–10, checked by the setting's parser: below 6
+    aom took seconds and more memory a pixel than the capacity formula of docs/operations.md)."""
     global AVIF_SPEED, ANIMATED_AVIF_SPEED
     AVIF_SPEED = speed
     ANIMATED_AVIF_SPEED = max(speed, ANIMATED_AVIF_SPEED_FLOOR)

@@ -31,5 +31,5 @@ class Config:
     cloudfront_distribution: str = ""
     masters_cache_bytes: int = 0  # decode once, render many (imaging/masters.py); 0: off
     jpeg_encoder: str = "libjpeg"  # or "jpegli" (imaging/encoders.py)
-    avif_speed: int = 7  # aom's, 0–10 (imaging/encoders.py)
+    avif_speed: int = 7  # aom's, 6–10 (imaging/encoders.py)
     watermarks: Mapping[str, Watermark] = field(default_factory=dict)  # by name (wm_)
