@@ -260,6 +260,10 @@ class Report:
             ]
         return rows
 
+    def _measured(self, system: str, scenario: str) -> bool:
+        """Whether the run measured `system` in `scenario` (older runs lack the newer systems)."""
+        return any(s.system == system and s.scenario == scenario for s in self.samples)
+
     def _page_systems(self) -> tuple[str, ...]:
         """resizer, resizer-avif8 where the run measured it, and the peers."""
         measured = {result["system"] for result in self.page["results"]}
@@ -271,10 +275,7 @@ class Report:
     def _avif_targets(self) -> list[tuple[str, str, str, bool]]:
         rows = []
         for image, system, how in (
-            (image, system, how)
-            for image in self.images
-            for system, how in AVIF_ROWS
-            if any(s.system == system and s.scenario == "avif" for s in self.samples)
+            (image, system, how) for image in self.images for system, how in AVIF_ROWS if self._measured(system, "avif")
         ):
             ratio = self.ratio(image, "avif", system, PEERS)
             best = max(PEERS, key=lambda name: self.median("rps", image=image, scenario="avif", system=name))
@@ -485,7 +486,7 @@ class Report:
         for image in self.images:
             for name in ("resizer", "resizer-each", "resizer-s3", "resizer-fast", *AVIF_MATCHED, *PEERS):
                 where = {"image": image, "scenario": "avif", "connections": 8, "system": name}
-                if not any(s.system == name and s.scenario == "avif" for s in self.samples):
+                if not self._measured(name, "avif"):
                     continue
                 outputs = self.avif_outputs.get(image, {}).get(name, {"bytes": math.nan, "ssim": math.nan})
                 shown = f"{name} (q_{outputs['q']})" if "q" in outputs else name

@@ -222,9 +222,8 @@ def test_avif_speed_is_the_setting_through_the_service(start_server, data_dir: P
 
 def test_use_avif_speed_keeps_animations_at_least_at_speed_8(monkeypatch) -> None:
     monkeypatch.setattr(encoders, "AVIF_SPEED", encoders.AVIF_SPEED)
-    monkeypatch.setattr(encoders, "ANIMATED_AVIF_SPEED", encoders.ANIMATED_AVIF_SPEED)
-    assert (encoders.AVIF_SPEED, encoders.ANIMATED_AVIF_SPEED) == (7, 8)  # the defaults
+    assert (encoders.AVIF_SPEED, encoders.animated_avif_speed()) == (7, 8)  # the defaults
     encoders.use_avif_speed(6)
-    assert (encoders.AVIF_SPEED, encoders.ANIMATED_AVIF_SPEED) == (6, 8)
+    assert (encoders.AVIF_SPEED, encoders.animated_avif_speed()) == (6, 8)
     encoders.use_avif_speed(9)
-    assert (encoders.AVIF_SPEED, encoders.ANIMATED_AVIF_SPEED) == (9, 9)
+    assert (encoders.AVIF_SPEED, encoders.animated_avif_speed()) == (9, 9)

@@ -73,15 +73,17 @@ def _echo(raw: Any) -> str:
 
 
 def integer(minimum: int = 0, maximum: int | None = None) -> Parser:
+    wanted = f"must be an integer ≥ {minimum}" if maximum is None else f"must be an integer {minimum}–{maximum}"
+
     def parse(raw: Any) -> int:
         if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
             raw = int(raw.strip())
-        if isinstance(raw, bool) or not isinstance(raw, int) or raw < minimum:
-            raise _Invalid(
-                f"must be an integer ≥ {minimum}" if maximum is None else f"must be an integer {minimum}–{maximum}"
-            )
-        if maximum is not None and raw > maximum:
-            raise _Invalid(f"must be an integer {minimum}–{maximum}")
+        if (
+            isinstance(raw, bool)
+            or not isinstance(raw, int)
+            or not minimum <= raw <= (raw if maximum is None else maximum)
+        ):
+            raise _Invalid(wanted)
         return raw
 
     return parse

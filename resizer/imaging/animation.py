@@ -99,7 +99,7 @@ def encode(frames: list[Image.Image], timing: Timing, fmt: str, quality: int | N
     frames = [encoders.rgb_or_rgba(frame) for frame in frames]
     options = {
         "webp": {"method": encoders.WEBP_METHOD},
-        "avif": {"speed": encoders.ANIMATED_AVIF_SPEED, **encoders.AVIF_OPTIONS},
+        "avif": {"speed": encoders.animated_avif_speed(), **encoders.AVIF_OPTIONS},
     }[fmt]
     frames[0].save(
         out,

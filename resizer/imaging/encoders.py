@@ -46,7 +46,6 @@ AVIF_SPEED = 7
 # An animation encodes every frame: never slower than speed 8 (≈40 % less time than 7, a few %
 # more bytes) keeps a capped animation (RESIZER_MAX_FRAMES) near a second rather than two.
 ANIMATED_AVIF_SPEED_FLOOR = 8
-ANIMATED_AVIF_SPEED = max(AVIF_SPEED, ANIMATED_AVIF_SPEED_FLOOR)
 AVIF_OPTIONS = {"subsampling": "4:4:4", "advanced": {"tune": "ssim"}}
 # zlib level 9 (Pillow's optimize) saves 2–3 % over 6 for 3–4× the time (docs/quality.md).
 PNG_COMPRESS_LEVEL = 6
@@ -82,9 +81,13 @@ def use_jpeg_encoder(name: str) -> None:
 def use_avif_speed(speed: int) -> None:
     """RESIZER_AVIF_SPEED, for the whole process (6–10, checked by the setting's parser: below 6
     aom took seconds and more memory a pixel than the capacity formula of docs/operations.md)."""
-    global AVIF_SPEED, ANIMATED_AVIF_SPEED
+    global AVIF_SPEED
     AVIF_SPEED = speed
-    ANIMATED_AVIF_SPEED = max(speed, ANIMATED_AVIF_SPEED_FLOOR)
+
+
+def animated_avif_speed() -> int:
+    """An animation's speed: the setting's, or ANIMATED_AVIF_SPEED_FLOOR if that is faster."""
+    return max(AVIF_SPEED, ANIMATED_AVIF_SPEED_FLOOR)
 
 
 def jpeg(image: Image.Image, out: io.BytesIO, quality: int) -> None:
