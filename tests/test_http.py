@@ -300,6 +300,25 @@ def test_probes(backend: Backend) -> None:
         assert response.header("Cache-Control") == "no-store"
 
 
+def test_a_missing_originals_folder_is_not_ready_and_is_never_made(start_server, data_dir) -> None:
+    """The originals' folder is the operator's (a volume that may fail to mount): without it every
+    request would be 404, so the pod stays out of the load balancer. The renditions' folder is ours
+    to make."""
+    (data_dir / "originals" / "cat.jpg").write_bytes(jpeg())
+    server = start_server({"RESIZER_DATA_DIR": str(data_dir)})
+    assert server.get("/readyz").status == 200
+    assert (data_dir / "renditions").is_dir()
+    (data_dir / "originals").rename(data_dir / "away")
+    response = server.get("/readyz")
+    assert (response.status, response.body) == (503, b"storage unavailable\n")
+    assert response.header("Cache-Control") == "no-store"
+    assert not (data_dir / "originals").exists()
+    (data_dir / "away").rename(data_dir / "originals")
+    (data_dir / "renditions").rmdir()
+    assert server.get("/readyz").status == 200
+    assert server.get("/media/w_10/cat.jpg").status == 200
+
+
 def test_signed_urls(start_server, data_dir, key_prefix: str) -> None:
     (data_dir / "originals" / "cat.jpg").write_bytes(jpeg())
     server = start_server(

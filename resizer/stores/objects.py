@@ -36,10 +36,14 @@ NO_OBJECT_THERE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EN
 
 
 class FileObjects:
-    """FileSystemStorage, with atomic create-only writes (temporary file + hard link)."""
+    """FileSystemStorage, with atomic create-only writes (temporary file + hard link).
 
-    def __init__(self, storage: FileSystemStorage) -> None:
+    `writable` is false for the originals: their folder is the operator's (a volume, a mount, a
+    folder of uploads), never made here, and a missing one is a storage that is not there."""
+
+    def __init__(self, storage: FileSystemStorage, writable: bool = True) -> None:
         self.storage = storage
+        self.writable = writable
 
     def read(self, name: str, max_bytes: int | None = None) -> bytes | None:
         try:
@@ -88,6 +92,11 @@ class FileObjects:
         """Nothing to build ahead of the first request."""
 
     def ping(self) -> None:
+        if not self.writable:
+            # An unmounted or deleted originals volume would answer every request 404: not ready.
+            if not os.path.isdir(self.storage.location):
+                raise StorageFailed("storage directory missing")
+            return
         try:
             os.makedirs(self.storage.location, exist_ok=True)
         except OSError as exc:
@@ -218,7 +227,7 @@ class StorageObjects:
             raise StorageFailed() from exc
 
 
-def objects_for(storage: Storage) -> Objects:
+def objects_for(storage: Storage, writable: bool = True) -> Objects:
     from storages.backends.s3 import S3Storage  # here: boto3 loads only when S3 is used
 
     if isinstance(storage, S3Storage):
@@ -226,12 +235,12 @@ def objects_for(storage: Storage) -> Objects:
 
         return S3Objects(storage)
     if isinstance(storage, FileSystemStorage):
-        return FileObjects(storage)
+        return FileObjects(storage, writable)
     return StorageObjects(storage)
 
 
 def originals() -> Objects:
-    return objects_for(storages["originals"])
+    return objects_for(storages["originals"], writable=False)
 
 
 def renditions() -> Objects:
