@@ -226,7 +226,9 @@ SETTINGS: tuple[Setting, ...] = (
         {},
         'overlays for `wm_`, JSON: `{"logo": {"key": "marks/logo.png", "g": "southeast", "opacity": 0.8}}`',
     ),
-    Setting("RESIZER_PRESETS_ONLY", boolean, False, "serve only `s_`, `p_`, `v_` options (anything else `403`)"),
+    Setting(
+        "RESIZER_PRESETS_ONLY", boolean, False, "serve only `s_`, `p_`, `v_`, `exp_` options (anything else `403`)"
+    ),
     Setting("RESIZER_WIDTHS", widths, None, "allowed `w_` values, comma list (unset: any up to the maximum)"),
     Setting("RESIZER_MAX_DIMENSION", integer(1), 4096, "bound on `w × dpr` and `h × dpr`"),
     # Source limits
