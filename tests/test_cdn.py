@@ -90,6 +90,8 @@ ACCEPTS = [
     "image/avif;q = 0,image/webp;q=1.000",
     "image/avif;q=1.5,image/webp;q=abc",
     "image/avif;v=1;q=0,image/webp",
+    'image/avif;x="a,b";q=0, image/webp',  # quoted separators separate nothing (RFC 9110 §5.6.4)
+    'image/avif;x="a\\",b;c";q=0,image/webp',
     "*/*",
     "image/*",
     "",

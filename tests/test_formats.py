@@ -49,6 +49,10 @@ def test_the_grammar_and_the_names_come_from_the_table() -> None:
         ("image/avif;q=0., image/webp", "webp"),
         ("IMAGE/AVIF", "avif"),
         (None, None),
+        # A separator inside a quoted parameter value separates nothing (RFC 9110 §5.6.4).
+        ('image/avif;x="a,b";q=0, image/webp', "webp"),
+        ('image/avif;x="a\\",b;c";q=0,image/webp', "webp"),
+        ('image/avif;x="q=0;y", image/webp', "avif"),
     ],
 )
 def test_f_auto_chooses_from_the_table_by_accept(accept: str | None, chosen: str | None) -> None:

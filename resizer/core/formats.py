@@ -77,14 +77,23 @@ def accepted(accept: str | None) -> str | None:
     neither; a type with a weight of zero is not acceptable, RFC 9110 §12.5.1). `accept` is every
     Accept field line of the request, combined as one list (§5.3)."""
     named = set()
-    for item in (accept or "").lower().split(","):  # media types are case-insensitive (§8.3.1)
-        kind, *params = (part.strip() for part in item.split(";"))
+    for item in _split((accept or "").lower(), ","):  # media types are case-insensitive (§8.3.1)
+        kind, *params = (part.strip() for part in _split(item, ";"))
         if _acceptable(params):
             named.add(kind)
     for output in AUTO_OUTPUTS:
         if output is not None and BY_NAME[output].mime in named:
             return output
     return None
+
+
+# A list's element, or a media range's parameter, ends at a separator outside a quoted string
+# (RFC 9110 §5.6.4: in `x="a,b";q=0` the comma and the weight belong to one media range).
+_PIECES = {separator: re.compile(rf'(?:[^{separator}"]|"(?:[^"\\]|\\.)*"?)+') for separator in ",;"}
+
+
+def _split(text: str, separator: str) -> list[str]:
+    return _PIECES[separator].findall(text)
 
 
 # RFC 9110 §12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ).
