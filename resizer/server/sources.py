@@ -63,14 +63,22 @@ class SharedOriginals:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _fresh(self, path: Path, tag: str) -> bytes | None:
-        """The copy's bytes when it is young enough and of version `tag` (its first line)."""
+        """The copy's bytes when it is young enough and of version `tag` (its first line). The
+        body is read at its offset into one buffer of its size: reading the file whole and
+        splitting it made a second copy of every original."""
+        line = _line(tag) + b"\n"
         try:
-            if self.clock() - path.stat().st_mtime >= self.ttl:
-                return None
-            kept, _, data = path.read_bytes().partition(b"\n")
+            fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
             return None
-        return data if kept == _line(tag) else None
+        try:
+            info = os.fstat(fd)
+            if self.clock() - info.st_mtime >= self.ttl or os.pread(fd, len(line), 0) != line:
+                return None
+            data = os.pread(fd, info.st_size - len(line), len(line))
+            return data if len(data) == info.st_size - len(line) else None
+        finally:
+            os.close(fd)
 
     def _keep(self, name: str, data: bytes, tag: str) -> None:
         if len(data) > self.max_bytes:
