@@ -56,13 +56,15 @@ def _run_dir() -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(run / "metrics")
 
 
-def cap_arenas(arenas: int = 2) -> bool:
-    """glibc's malloc arenas, capped for this process (what MALLOC_ARENA_MAX=2 does, unless set).
+def cap_arenas(arenas: int = 1) -> bool:
+    """glibc's malloc arenas, capped for this process (what MALLOC_ARENA_MAX=1 does, unless set).
 
     glibc gives each thread that contends for the heap an arena of its own, up to 8 per core, and
-    frees little of them back: render threads decoding megapixels each grow one. Two arenas hold a
-    worker's peak RSS ≈10–15 MiB lower under a cold load for no measurable cost in throughput
-    (docs/performance.md). It must run before the render threads exist.
+    frees little of them back: render threads decoding megapixels each grow one, and what one
+    arena holds free the others cannot use. Two arenas held a worker's peak RSS ≈10–15 MiB lower
+    than glibc's default under a cold load; one holds a page publish's ≈40 MiB lower again
+    (397–447 against 466–522 MiB in seven runs each) at the same throughput, and the cold loads'
+    throughput the same (docs/performance.md). It must run before the render threads exist.
     """
     if "MALLOC_ARENA_MAX" in os.environ:  # the operator decided; glibc has read it already
         return False
