@@ -238,8 +238,9 @@ class Report:
 
     def _page_targets(self) -> list[tuple[str, str, str, bool]]:
         rows = []
+        measured = self._page_systems()
         for system, scenario in PAGE_ROWS:
-            if not any(result["system"] == system for result in self.page["results"]):
+            if system not in measured:
                 continue  # a run from before this system was measured
             throughput, latency = [], []
             for run in self._page_runs():

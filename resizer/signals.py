@@ -49,13 +49,13 @@ def warm_on_save(
 ) -> None:
     """Warm `widths` (default RESIZER_WIDTHS) × `formats` (default: the original's own) of `field`."""
     try:
-        settings = config()
+        configured = config()
     except ImproperlyConfigured:
         # A bad RESIZER_* setting: the system checks name it (resizer.E001–E005). Raised here, while
         # the models load, it would be a traceback before any check could run. Nothing is connected;
         # the site's first image URL raises it again if the checks are not run.
         return
-    origin = (origin or settings.base_url).rstrip("/")
+    origin = (origin or configured.base_url).rstrip("/")
     if not origin.startswith(("http://", "https://")):
         raise ImproperlyConfigured("warm_on_save needs an absolute RESIZER_BASE_URL or origin='http://…'")
     model._meta.get_field(field)  # FieldDoesNotExist names it, at start-up

@@ -78,11 +78,8 @@ def integer(minimum: int = 0, maximum: int | None = None) -> Parser:
     def parse(raw: Any) -> int:
         if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
             raw = int(raw.strip())
-        if (
-            isinstance(raw, bool)
-            or not isinstance(raw, int)
-            or not minimum <= raw <= (raw if maximum is None else maximum)
-        ):
+        too_big = maximum is not None and isinstance(raw, int) and raw > maximum
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < minimum or too_big:
             raise _Invalid(wanted)
         return raw
 
